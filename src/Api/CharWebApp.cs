@@ -1,0 +1,95 @@
+using CharWeb.Api.Endpoints;
+using CharWeb.Api.Hosting;
+using CharWeb.Api.OpenApi;
+using CharWeb.Api.Problems;
+using CharWeb.Engine;
+using CharWeb.Engine.Json;
+using CharWeb.Engine.Persistence;
+using Microsoft.Extensions.Options;
+using Serilog;
+
+namespace CharWeb.Api;
+
+/// <summary>Builds the CharWeb web application; Program and the tests both start it from here.</summary>
+public static class CharWebApp
+{
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            WebRootPath = FindWebRoot(),
+        });
+        configure?.Invoke(builder);
+
+        var backends = BackendRegistry.CreateDefault();
+        var services = builder.Services;
+        services.AddSingleton(backends);
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<CharWebOptions>()
+            .Bind(builder.Configuration.GetSection(CharWebOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddSerilog(
+            (provider, logger) => logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(provider).Enrich.FromLogContext(),
+            preserveStaticLogger: true);
+
+        services.ConfigureHttpJsonOptions(o => EngineJson.Configure(o.SerializerOptions, backends));
+        services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(o => EngineJson.Configure(o.JsonSerializerOptions, backends));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+
+        services.AddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<CharWebOptions>>().Value;
+            var dataDir = Path.GetFullPath(Path.Combine(builder.Environment.ContentRootPath, options.DataDir));
+            return new BackendContext(new PathPolicy(dataDir, options.AllowedPaths), provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILoggerFactory>());
+        });
+        services.AddSingleton(provider =>
+        {
+            var context = provider.GetRequiredService<BackendContext>();
+            return new ChardevDatabase(Path.Combine(context.Paths.DataDir, "charweb.db"), EngineJson.Create(backends));
+        });
+        services.AddSingleton<ChardevRegistry>();
+        services.AddHostedService<ChardevStartup>();
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ChardevProblemHandler>();
+        services.AddEndpointsApiExplorer();
+        services.AddCharWebOpenApi(backends);
+
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            // A write of MaxWriteBytes travels base64-encoded inside JSON; cap the body just above that.
+            var maxWrite = context.Configuration.GetValue<int?>($"{CharWebOptions.Section}:{nameof(CharWebOptions.MaxWriteBytes)}") ?? new CharWebOptions().MaxWriteBytes;
+            kestrel.Limits.MaxRequestBodySize = (long)maxWrite * 2 + (64 << 10);
+        });
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseSerilogRequestLogging();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseCharWebOpenApi();
+
+        app.MapBackendEndpoints();
+        app.MapChardevEndpoints();
+        app.MapHealthEndpoint();
+        return app;
+    }
+
+    /// <summary>Published: <c>wwwroot</c> beside the app. From source: <c>src/wwwroot</c>.</summary>
+    private static string? FindWebRoot()
+    {
+        foreach (var candidate in new[] { Path.Combine(AppContext.BaseDirectory, "wwwroot"), Path.Combine(Directory.GetCurrentDirectory(), "..", "wwwroot") })
+        {
+            if (Directory.Exists(candidate))
+            {
+                return Path.GetFullPath(candidate);
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CharWeb.Api;
+
+/// <summary>The <c>CharWeb</c> configuration section (environment: <c>CharWeb__Key</c>).</summary>
+public sealed class CharWebOptions
+{
+    public const string Section = "CharWeb";
+
+    /// <summary>Folder of the SQLite database and default place of logs and files; relative to the content root.</summary>
+    [Required]
+    public string DataDir { get; set; } = "data";
+
+    /// <summary>Largest decoded payload of one REST write; larger answers 413.</summary>
+    [Range(1, 256 << 20)]
+    public int MaxWriteBytes { get; set; } = 1 << 20;
+
+    /// <summary>Largest REST read in one call.</summary>
+    [Range(1, 256 << 20)]
+    public int MaxReadBytes { get; set; } = 16 << 20;
+
+    /// <summary>Folders besides the data folder where file paths (file backend, logfile) may point.</summary>
+    public List<string> AllowedPaths { get; set; } = [];
+}

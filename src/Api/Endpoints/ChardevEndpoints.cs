@@ -1,0 +1,143 @@
+using System.Text;
+using CharWeb.Engine;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace CharWeb.Api.Endpoints;
+
+/// <summary>The chardev lifecycle and I/O routes of DESIGN.md; errors are mapped by <see cref="Problems.ChardevProblemHandler"/>.</summary>
+internal static class ChardevEndpoints
+{
+    public static void MapChardevEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/chardevs").WithTags("Chardevs");
+
+        group.MapGet("/", (ChardevRegistry registry) => TypedResults.Ok(registry.All.Select(ChardevResponse.From).ToList()))
+            .WithName("ListChardevs")
+            .WithSummary("Every chardev with state and stats (QEMU query-chardev).");
+
+        group.MapPost("/", CreateAsync)
+            .WithName("CreateChardev")
+            .WithSummary("Create a chardev (QEMU chardev-add).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        group.MapGet("/{id}", (string id, ChardevRegistry registry) => TypedResults.Ok(ChardevResponse.From(registry.Get(id))))
+            .WithName("GetChardev")
+            .WithSummary("One chardev.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPut("/{id}/backend", ChangeBackendAsync)
+            .WithName("ChangeChardevBackend")
+            .WithSummary("Hot-swap the backend; consoles stay attached; on failure the old backend stays (QEMU chardev-change).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        group.MapDelete("/{id}", RemoveAsync)
+            .WithName("RemoveChardev")
+            .WithSummary("Remove a chardev; attached consoles are told (QEMU chardev-remove).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPost("/{id}/write", WriteAsync)
+            .WithName("WriteChardev")
+            .WithSummary("Write bytes into the device (QEMU ringbuf-write); answers how many were accepted.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+
+        group.MapGet("/{id}/read", Read)
+            .WithName("ReadChardev")
+            .WithSummary("Consume bytes from a ringbuf, or read the newest history of any other chardev (QEMU ringbuf-read).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        group.MapPost("/{id}/break", SendBreakAsync)
+            .WithName("SendChardevBreak")
+            .WithSummary("Send a break (QEMU chardev-send-break).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static async Task<Created<ChardevResponse>> CreateAsync(ChardevDefinition definition, ChardevRegistry registry, CancellationToken cancellationToken)
+    {
+        var chardev = await registry.CreateAsync(definition, cancellationToken);
+        return TypedResults.Created($"/api/chardevs/{Uri.EscapeDataString(chardev.Id)}", ChardevResponse.From(chardev));
+    }
+
+    private static async Task<Ok<ChardevResponse>> ChangeBackendAsync(string id, BackendOptions backend, ChardevRegistry registry, CancellationToken cancellationToken) =>
+        TypedResults.Ok(ChardevResponse.From(await registry.ChangeBackendAsync(id, backend, cancellationToken)));
+
+    private static async Task<NoContent> RemoveAsync(string id, ChardevRegistry registry, CancellationToken cancellationToken)
+    {
+        await registry.RemoveAsync(id, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<WriteResponse>> WriteAsync(
+        string id, WriteRequest request, ChardevRegistry registry, IOptions<CharWebOptions> options, CancellationToken cancellationToken)
+    {
+        var chardev = registry.Get(id);
+        var bytes = Decode(request);
+        var limit = options.Value.MaxWriteBytes;
+        if (bytes.Length > limit)
+        {
+            throw new ChardevException(
+                ChardevErrorKind.TooLarge,
+                $"a write may carry at most {limit} bytes (CharWeb:MaxWriteBytes), this one has {bytes.Length}",
+                [new FieldError("data", $"is {bytes.Length} bytes, more than the limit of {limit}")]);
+        }
+
+        return TypedResults.Ok(new WriteResponse(await chardev.WriteAsync(bytes, cancellationToken)));
+    }
+
+    /// <param name="id">The chardev.</param>
+    /// <param name="size">Most bytes to read (default 65536).</param>
+    /// <param name="format">How to encode the answer (default utf8).</param>
+    /// <param name="registry">The chardevs.</param>
+    /// <param name="options">Server limits.</param>
+    private static Ok<ReadResponse> Read(string id, int? size, DataFormat? format, ChardevRegistry registry, IOptions<CharWebOptions> options)
+    {
+        var chardev = registry.Get(id);
+        var max = options.Value.MaxReadBytes;
+        var wanted = size ?? 65536;
+        if (wanted <= 0 || wanted > max)
+        {
+            throw ChardevException.Invalid("size", $"must be between 1 and {max}, got {wanted}");
+        }
+
+        var bytes = chardev.Read(wanted);
+        var encoding = format ?? DataFormat.utf8;
+        var data = encoding == DataFormat.base64 ? Convert.ToBase64String(bytes) : Encoding.UTF8.GetString(bytes);
+        return TypedResults.Ok(new ReadResponse(data, encoding));
+    }
+
+    private static async Task<NoContent> SendBreakAsync(string id, ChardevRegistry registry, CancellationToken cancellationToken)
+    {
+        await registry.Get(id).SendBreakAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static byte[] Decode(WriteRequest request)
+    {
+        if (request.Data is null)
+        {
+            throw ChardevException.Invalid("data", "is required");
+        }
+
+        if (request.Format == DataFormat.utf8)
+        {
+            return Encoding.UTF8.GetBytes(request.Data);
+        }
+
+        try
+        {
+            return Convert.FromBase64String(request.Data);
+        }
+        catch (FormatException)
+        {
+            throw ChardevException.Invalid("data", "is not valid base64");
+        }
+    }
+}

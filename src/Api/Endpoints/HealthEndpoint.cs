@@ -1,0 +1,28 @@
+using CharWeb.Engine;
+using CharWeb.Engine.Persistence;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CharWeb.Api.Endpoints;
+
+/// <summary><c>GET /healthz</c>: the database answers and how the chardevs stand; 503 when the database does not.</summary>
+internal static class HealthEndpoint
+{
+    public static void MapHealthEndpoint(this IEndpointRouteBuilder app) =>
+        app.MapGet("/healthz", CheckAsync).WithName("Health").WithTags("Health").WithSummary("Database and chardev health.");
+
+    private static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> CheckAsync(
+        ChardevRegistry registry, ChardevDatabase database, CancellationToken cancellationToken)
+    {
+        var chardevs = registry.All;
+        var states = chardevs.GroupBy(c => c.State).ToDictionary(g => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(g.Key.ToString()), g => g.Count());
+        try
+        {
+            await database.CountAsync(cancellationToken);
+            return TypedResults.Ok(new HealthResponse("healthy", "ok", chardevs.Count, states));
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            return TypedResults.Json(new HealthResponse("unhealthy", ex.Message, chardevs.Count, states), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+}

@@ -1,0 +1,4 @@
+using CharWeb.Api;
+
+var app = CharWebApp.Create(args);
+await app.RunAsync();

@@ -1,0 +1,45 @@
+using CharWeb.Engine.Backends;
+
+namespace CharWeb.Engine;
+
+/// <summary>The backend kinds this server knows, by name and by options type.</summary>
+public sealed class BackendRegistry
+{
+    private readonly Dictionary<string, BackendKind> _byName = new(StringComparer.Ordinal);
+    private readonly Dictionary<Type, BackendKind> _byType = [];
+    private readonly List<BackendKind> _kinds = [];
+
+    public IReadOnlyList<BackendKind> Kinds => _kinds;
+
+    /// <summary>The kinds that ship with CharWeb; one line per backend.</summary>
+    public static BackendRegistry CreateDefault() => new BackendRegistry()
+        .Add(NullBackend.Kind)
+        .Add(RingbufBackend.Kind)
+        .Add(TestdevBackend.Kind)
+        .Add(FileBackend.Kind);
+
+    public BackendRegistry Add(BackendKind kind)
+    {
+        foreach (var name in kind.Aliases.Prepend(kind.Name))
+        {
+            if (!_byName.TryAdd(name, kind))
+            {
+                throw new InvalidOperationException($"backend name '{name}' is registered twice");
+            }
+        }
+
+        _byType.Add(kind.OptionsType, kind);
+        _kinds.Add(kind);
+        return this;
+    }
+
+    public bool TryGet(string name, out BackendKind kind) => _byName.TryGetValue(name, out kind!);
+
+    public BackendKind Get(BackendOptions options) =>
+        _byType.TryGetValue(options.GetType(), out var kind)
+            ? kind
+            : throw new InvalidOperationException($"options type {options.GetType().Name} is not registered");
+
+    /// <summary>The names a user may give, for error messages.</summary>
+    public string KnownNames => string.Join(", ", _kinds.Select(k => k.Name).Order(StringComparer.Ordinal));
+}

@@ -1,0 +1,98 @@
+namespace CharWeb.Engine.Backends;
+
+/// <summary>
+/// QEMU <c>char-file.c</c>: input is written to <c>path</c> (truncated unless <c>append</c>);
+/// the optional <c>in</c> file is read once, as the device's output.
+/// </summary>
+public sealed class FileBackend(string outPath, string? inPath, bool append) : ChardevBackend
+{
+    private readonly CancellationTokenSource _stop = new();
+    private FileStream? _out;
+    private Task _reader = Task.CompletedTask;
+
+    public static BackendKind Kind { get; } = BackendKind.Create<FileBackendOptions>(
+        "Input is written to a file (truncated unless append); an optional 'in' file is read once as output.",
+        Validate,
+        (o, c) => new FileBackend(c.Paths.FullPath(o.Path), o.In is null ? null : c.Paths.FullPath(o.In), o.Append));
+
+    public override string Filename => "file";
+
+    public override ValueTask OpenAsync(CancellationToken cancellationToken)
+    {
+        var input = inPath is null ? null : new FileStream(inPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 65536, useAsync: true);
+        try
+        {
+            _out = new FileStream(outPath, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+        }
+        catch
+        {
+            input?.Dispose();
+            throw;
+        }
+
+        SetState(ChardevState.Open);
+        if (input is not null)
+        {
+            _reader = ReadInAsync(input, _stop.Token);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public override async ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        var output = _out ?? throw new InvalidOperationException("file backend is not open");
+        await output.WriteAsync(data, cancellationToken);
+        await output.FlushAsync(cancellationToken);
+        return data.Length;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_out is not null)
+        {
+            await _out.DisposeAsync();
+        }
+
+        _stop.Dispose();
+        await base.DisposeAsync();
+    }
+
+    private static IEnumerable<FieldError> Validate(FileBackendOptions options, BackendContext context)
+    {
+        var errors = new List<FieldError>();
+        context.Paths.Resolve("path", options.Path, errors);
+        if (options.In is not null)
+        {
+            context.Paths.Resolve("in", options.In, errors);
+        }
+
+        return errors;
+    }
+
+    private async Task ReadInAsync(FileStream input, CancellationToken cancellationToken)
+    {
+        await using (input)
+        {
+            var buffer = new byte[65536];
+            int n;
+            try
+            {
+                while ((n = await input.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    Output(buffer.AsSpan(0, n));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Removed or swapped while still reading: nothing more to say.
+            }
+            catch (IOException ex)
+            {
+                SetState(ChardevState.Failed, $"reading {inPath}: {ex.Message}");
+            }
+        }
+    }
+}

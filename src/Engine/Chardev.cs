@@ -1,0 +1,446 @@
+using System.Collections.Immutable;
+using CharWeb.Engine.Consoles;
+using Microsoft.Extensions.Logging;
+
+namespace CharWeb.Engine;
+
+/// <summary>Where a chardev's definition comes from.</summary>
+public enum ChardevSource
+{
+    /// <summary>Created through REST or QMP; kept in the database.</summary>
+    Api,
+    /// <summary>Declared in configuration (<c>CharWeb:Chardevs</c>); comes back from there at start.</summary>
+    Config,
+}
+
+/// <summary>
+/// One chardev: a backend (the device side) and its consoles. Like QEMU's <c>char.c</c> it owns
+/// the rules every backend shares: stats, logfile, history, events, and the spice rule that
+/// output with no console attached is discarded and counted, never queued, never blocking.
+/// </summary>
+public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
+{
+    private readonly BackendContext _context;
+    private readonly ChardevCounters _counters = new();
+    private readonly ByteRing? _history;
+    private ChardevLogfile? _logfile;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Lock _gate = new();
+    private readonly ILogger _logger;
+    private ImmutableArray<ConsoleSession> _consoles = [];
+    private ChardevBackend _backend;
+    private ChardevState _state = ChardevState.Connecting;
+    private bool _disposed;
+    private bool _logfileFailed;
+
+    internal Chardev(ChardevDefinition definition, ChardevBackend backend, ChardevSource source, DateTimeOffset createdAt, BackendContext context)
+    {
+        Definition = definition;
+        Source = source;
+        CreatedAt = createdAt;
+        _context = context;
+        _logger = context.Loggers.CreateLogger<Chardev>();
+        _backend = backend;
+        _backend.Bind(this);
+        _history = definition.History > 0 ? new ByteRing(definition.History) : null;
+    }
+
+    /// <summary>Raised on the thread where it happened; handlers must not block.</summary>
+    public event Action<ChardevEvent>? EventRaised;
+
+    public string Id => Definition.Id;
+
+    /// <summary>The definition as it stands, with defaults filled and the current backend.</summary>
+    public ChardevDefinition Definition { get; private set; }
+
+    public ChardevSource Source { get; }
+
+    public DateTimeOffset CreatedAt { get; }
+
+    public ChardevState State => _state;
+
+    /// <summary>True while the device side is connected and takes input.</summary>
+    public bool Connected => _state == ChardevState.Open;
+
+    /// <summary>Why the chardev last closed or failed.</summary>
+    public string? LastError { get; private set; }
+
+    public string Filename => _backend.Filename;
+
+    public string? PtyPath => _backend.PtyPath;
+
+    public ChardevStats Stats => _counters.Snapshot();
+
+    public ImmutableArray<ConsoleSession> Consoles => _consoles;
+
+    public string? LogfilePath => Definition.Logfile is null ? null : _context.Paths.FullPath(Definition.Logfile);
+
+    /// <summary>Whether REST <c>read</c> consumes (ringbuf) rather than reads history.</summary>
+    public bool IsConsumable => _backend is IConsumableBackend;
+
+    /// <summary>Attaches a console: it gets the history first, then every output after, in order.</summary>
+    public ConsoleSession Attach(ConsoleOptions options)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ConsoleSession session;
+        int count;
+        lock (_gate)
+        {
+            session = new ConsoleSession(this, options, _context.Time.GetUtcNow(), _history is null ? [] : _history.ToArray());
+            _consoles = _consoles.Add(session);
+            count = _consoles.Length;
+        }
+
+        LogConsoleAttached(Id, options.RemoteAddress, count);
+        Raise(ChardevEventKind.Consoles, e => e with { Consoles = count });
+        return session;
+    }
+
+    /// <summary>Input into the device. Answers the bytes accepted: 0 when the device side is not connected.</summary>
+    public async ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!Connected)
+            {
+                _counters.InputDropped(data.Length);
+                Raise(ChardevEventKind.InputDropped, e => e with { Bytes = data.Length, State = _state });
+                return 0;
+            }
+
+            var accepted = await _backend.WriteAsync(data, cancellationToken);
+            _counters.Input(accepted);
+            if (accepted < data.Length)
+            {
+                _counters.InputDropped(data.Length - accepted);
+            }
+
+            return accepted;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>QEMU's <c>chardev-send-break</c>; answers whether the backend carried a real break.</summary>
+    public async ValueTask<bool> SendBreakAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var carried = await _backend.SendBreakAsync(cancellationToken);
+        Raise(ChardevEventKind.Break);
+        return carried;
+    }
+
+    public void Resize(int cols, int rows) => _backend.Resize(cols, rows);
+
+    /// <summary>
+    /// REST <c>read</c>: consumes up to <paramref name="size"/> bytes of a ringbuf, or returns the
+    /// newest <paramref name="size"/> bytes of history of any other kind without consuming them.
+    /// </summary>
+    public byte[] Read(int size)
+    {
+        if (_backend is IConsumableBackend consumable)
+        {
+            var buffer = new byte[size];
+            return buffer[..consumable.Consume(buffer)];
+        }
+
+        if (_history is null)
+        {
+            throw new ChardevException(
+                ChardevErrorKind.Unsupported,
+                $"chardev '{Id}' keeps no history and its backend '{Definition.Backend!.Type}' stores nothing to read",
+                [new FieldError("id", "has history 0 and is not a ringbuf; create it with history > 0 to read its recent output")]);
+        }
+
+        lock (_gate)
+        {
+            var all = _history.ToArray();
+            return all.Length > size ? all[^size..] : all;
+        }
+    }
+
+    /// <summary>The replay buffer as it stands (what a new console would be shown first).</summary>
+    public byte[] History()
+    {
+        lock (_gate)
+        {
+            return _history?.ToArray() ?? [];
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        ChardevBackend backend;
+        ImmutableArray<ConsoleSession> consoles;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            backend = _backend;
+            consoles = _consoles;
+            _consoles = [];
+        }
+
+        foreach (var console in consoles)
+        {
+            console.End("removed");
+        }
+
+        Raise(ChardevEventKind.Removed);
+        await backend.DisposeAsync();
+        _logfile?.Dispose();
+        _writeLock.Dispose();
+    }
+
+    /// <summary>Opens logfile and backend; with <paramref name="keepOnFailure"/> a failure leaves the chardev in state failed.</summary>
+    internal async Task OpenAsync(bool keepOnFailure, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (LogfilePath is { } logfile)
+            {
+                _logfile = OpenLogfile(logfile);
+            }
+
+            await _backend.OpenAsync(cancellationToken);
+        }
+        catch (Exception ex) when (IsOpenFailure(ex) || ex is ChardevException)
+        {
+            if (!keepOnFailure)
+            {
+                throw ex as ChardevException ?? OpenFailed(ex);
+            }
+
+            _state = ChardevState.Failed;
+            LastError = ex.Message;
+            LogOpenFailed(Id, ex.Message);
+        }
+    }
+
+    /// <summary>QEMU's <c>chardev-change</c>: the new backend takes over, or the old one stays.</summary>
+    internal async Task ChangeBackendAsync(BackendOptions options, ChardevBackend fresh, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var old = _backend;
+            var oldState = _state;
+            fresh.Bind(this);
+            lock (_gate)
+            {
+                _backend = fresh;
+            }
+
+            try
+            {
+                await fresh.OpenAsync(cancellationToken);
+            }
+            catch (Exception ex) when (IsOpenFailure(ex))
+            {
+                lock (_gate)
+                {
+                    _backend = old;
+                    _state = oldState;
+                }
+
+                await fresh.DisposeAsync();
+                throw OpenFailed(ex);
+            }
+
+            Definition = Definition with { Backend = options };
+            LastError = null;
+            await old.DisposeAsync();
+            LogChanged(Id, options.Type);
+            Raise(ChardevEventKind.Changed, e => e with { State = _state });
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    internal void Detach(ConsoleSession session)
+    {
+        int count;
+        lock (_gate)
+        {
+            var before = _consoles.Length;
+            _consoles = _consoles.Remove(session);
+            if (_consoles.Length == before)
+            {
+                return;
+            }
+
+            count = _consoles.Length;
+        }
+
+        LogConsoleDetached(Id, session.RemoteAddress, count);
+        Raise(ChardevEventKind.Consoles, e => e with { Consoles = count });
+    }
+
+    void IBackendOwner.OnOutput(ChardevBackend source, ReadOnlySpan<byte> data)
+    {
+        if (!ReferenceEquals(source, _backend) || _disposed)
+        {
+            return;
+        }
+
+        _counters.Output(data.Length);
+        WriteLogfile(data);
+        lock (_gate)
+        {
+            _history?.Write(data);
+            var consoles = _consoles;
+            if (consoles.IsEmpty)
+            {
+                // The spice rule: nobody is watching, so the bytes go nowhere but the counters.
+                _counters.OutputDropped(data.Length);
+                return;
+            }
+
+            var chunk = data.ToArray();
+            foreach (var console in consoles)
+            {
+                console.Enqueue(chunk);
+            }
+        }
+    }
+
+    void IBackendOwner.OnStateChanged(ChardevBackend source, ChardevState state, string? reason)
+    {
+        if (!ReferenceEquals(source, _backend))
+        {
+            return;
+        }
+
+        var wasConnected = Connected;
+        _state = state;
+        if (reason is not null)
+        {
+            LastError = reason;
+        }
+
+        if (Connected && !wasConnected)
+        {
+            LogOpened(Id);
+            Raise(ChardevEventKind.Opened, e => e with { State = state });
+        }
+        else if (!Connected && wasConnected)
+        {
+            LogClosed(Id, reason ?? state.ToString());
+            Raise(ChardevEventKind.Closed, e => e with { State = state, Reason = reason });
+        }
+
+        if (state == ChardevState.Failed)
+        {
+            Raise(ChardevEventKind.Failed, e => e with { State = state, Reason = reason });
+        }
+    }
+
+    void IBackendOwner.OnBreak(ChardevBackend source)
+    {
+        if (ReferenceEquals(source, _backend))
+        {
+            Raise(ChardevEventKind.Break);
+        }
+    }
+
+    internal static bool IsOpenFailure(Exception ex) =>
+        ex is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or InvalidOperationException or PlatformNotSupportedException;
+
+    private ChardevLogfile OpenLogfile(string path)
+    {
+        try
+        {
+            return new ChardevLogfile(path, Definition.Logappend);
+        }
+        catch (Exception ex) when (IsOpenFailure(ex))
+        {
+            throw new ChardevException(ChardevErrorKind.OpenFailed, $"chardev '{Id}': logfile could not be opened: {ex.Message}", [new FieldError("logfile", ex.Message)], ex);
+        }
+    }
+
+    private ChardevException OpenFailed(Exception ex) =>
+        new(ChardevErrorKind.OpenFailed, $"chardev '{Id}': backend '{_backend.Filename}' could not be opened: {ex.Message}", [new FieldError("backend", ex.Message)], ex);
+
+    private void WriteLogfile(ReadOnlySpan<byte> data)
+    {
+        var logfile = _logfile;
+        if (logfile is null || _logfileFailed)
+        {
+            return;
+        }
+
+        try
+        {
+            logfile.Write(data);
+        }
+        catch (IOException ex)
+        {
+            // A broken log must not stop the device; say so once and keep going without it.
+            _logfileFailed = true;
+            LogLogfileFailed(Id, logfile.Path, ex.Message);
+            Raise(ChardevEventKind.Failed, e => e with { Reason = $"logfile {logfile.Path}: {ex.Message}", State = _state });
+        }
+    }
+
+    private void Raise(ChardevEventKind kind, Func<ChardevEvent, ChardevEvent>? fill = null)
+    {
+        var handlers = EventRaised;
+        if (handlers is null)
+        {
+            return;
+        }
+
+        var e = new ChardevEvent(Id, kind, _context.Time.GetUtcNow());
+        if (fill is not null)
+        {
+            e = fill(e);
+        }
+
+        foreach (var handler in handlers.GetInvocationList().Cast<Action<ChardevEvent>>())
+        {
+            try
+            {
+                handler(e);
+            }
+            catch (Exception ex)
+            {
+                LogEventHandlerFailed(Id, kind, ex);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Chardev {ChardevId} opened")]
+    private partial void LogOpened(string chardevId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Chardev {ChardevId} closed: {Reason}")]
+    private partial void LogClosed(string chardevId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chardev {ChardevId} failed to open: {Reason}")]
+    private partial void LogOpenFailed(string chardevId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Chardev {ChardevId} changed to a {BackendType} backend")]
+    private partial void LogChanged(string chardevId, string backendType);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Console {RemoteAddress} attached to {ChardevId} ({Consoles} attached)")]
+    private partial void LogConsoleAttached(string chardevId, string remoteAddress, int consoles);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Console {RemoteAddress} detached from {ChardevId} ({Consoles} attached)")]
+    private partial void LogConsoleDetached(string chardevId, string remoteAddress, int consoles);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Chardev {ChardevId} logfile {Path} failed: {Reason}")]
+    private partial void LogLogfileFailed(string chardevId, string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Chardev {ChardevId}: a {Kind} event handler failed")]
+    private partial void LogEventHandlerFailed(string chardevId, ChardevEventKind kind, Exception exception);
+}

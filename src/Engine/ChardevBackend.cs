@@ -1,0 +1,71 @@
+namespace CharWeb.Engine;
+
+/// <summary>
+/// What a backend tells its chardev; the chardev owns every rule the backends share
+/// (stats, logfile, history, fan-out, events), as QEMU's <c>char.c</c> does.
+/// </summary>
+internal interface IBackendOwner
+{
+    void OnOutput(ChardevBackend source, ReadOnlySpan<byte> data);
+
+    void OnStateChanged(ChardevBackend source, ChardevState state, string? reason);
+
+    void OnBreak(ChardevBackend source);
+}
+
+/// <summary>
+/// The device side of a chardev: one small class per kind. A backend reports device output with
+/// <see cref="Output"/>, never blocks in it, and reports its state with <see cref="SetState"/>.
+/// </summary>
+public abstract class ChardevBackend : IAsyncDisposable
+{
+    private IBackendOwner? _owner;
+
+    /// <summary>QEMU's <c>query-chardev</c> filename, e.g. <c>ringbuf</c> or <c>file:/tmp/out</c>.</summary>
+    public abstract string Filename { get; }
+
+    /// <summary>The pty slave path, where there is one.</summary>
+    public virtual string? PtyPath => null;
+
+    /// <summary>Opens the device. Throws (with the OS reason) when it cannot.</summary>
+    public abstract ValueTask OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Console or REST input into the device; answers how many bytes were taken.</summary>
+    public abstract ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>Sends a break to the device; false where the kind has no such thing.</summary>
+    public virtual ValueTask<bool> SendBreakAsync(CancellationToken cancellationToken) => ValueTask.FromResult(false);
+
+    /// <summary>The console's terminal size (pty, exec); ignored elsewhere.</summary>
+    public virtual void Resize(int cols, int rows)
+    {
+    }
+
+    public virtual ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
+
+    internal void Bind(IBackendOwner owner) => _owner = owner;
+
+    /// <summary>Device output: goes to logfile, history and every console; never blocks.</summary>
+    protected void Output(ReadOnlySpan<byte> data)
+    {
+        if (!data.IsEmpty)
+        {
+            _owner?.OnOutput(this, data);
+        }
+    }
+
+    protected void SetState(ChardevState state, string? reason = null) => _owner?.OnStateChanged(this, state, reason);
+
+    protected void ReceivedBreak() => _owner?.OnBreak(this);
+}
+
+/// <summary>A backend whose stored bytes REST <c>read</c> consumes (ringbuf).</summary>
+public interface IConsumableBackend
+{
+    /// <summary>Moves up to <paramref name="destination"/>'s length of stored bytes out; answers the count.</summary>
+    int Consume(Span<byte> destination);
+}

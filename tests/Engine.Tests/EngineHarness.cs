@@ -1,0 +1,43 @@
+using CharWeb.Engine.Json;
+using CharWeb.Engine.Persistence;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace CharWeb.Engine.Tests;
+
+/// <summary>A real engine on a real SQLite file in a fresh temporary data folder.</summary>
+internal sealed class EngineHarness : IAsyncDisposable
+{
+    private EngineHarness(string dataDir, ChardevRegistry registry, FakeTimeProvider time)
+    {
+        DataDir = dataDir;
+        Registry = registry;
+        Time = time;
+    }
+
+    public string DataDir { get; }
+
+    public ChardevRegistry Registry { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public static CancellationToken Timeout(int seconds = 20) =>
+        CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken, new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token).Token;
+
+    public static async Task<EngineHarness> StartAsync(string? dataDir = null, IEnumerable<ChardevDefinition>? declared = null)
+    {
+        dataDir ??= Directory.CreateTempSubdirectory("charweb-engine-").FullName;
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+        var backends = BackendRegistry.CreateDefault();
+        var context = new BackendContext(new PathPolicy(dataDir), time, NullLoggerFactory.Instance);
+        var database = new ChardevDatabase(Path.Combine(dataDir, "charweb.db"), EngineJson.Create(backends));
+        var registry = new ChardevRegistry(backends, context, database, NullLogger<ChardevRegistry>.Instance);
+        await registry.StartAsync(declared ?? [], Timeout());
+        return new EngineHarness(dataDir, registry, time);
+    }
+
+    public Task<Chardev> CreateAsync(string id, BackendOptions backend, int history = 0, string? logfile = null, bool logappend = false) =>
+        Registry.CreateAsync(new ChardevDefinition { Id = id, Backend = backend, History = history, Logfile = logfile, Logappend = logappend }, Timeout());
+
+    public async ValueTask DisposeAsync() => await Registry.DisposeAsync();
+}

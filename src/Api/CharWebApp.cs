@@ -53,7 +53,7 @@ public static class CharWebApp
         services.AddSingleton<ChardevRegistry>();
         services.AddHostedService<ChardevStartup>();
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = FrameworkProblems.Customize);
         services.AddExceptionHandler<ChardevProblemHandler>();
         services.AddEndpointsApiExplorer();
         services.AddCharWebOpenApi(backends);

@@ -1,0 +1,114 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+namespace CharWeb.Api.Tests;
+
+/// <summary>One server with two chardevs; every bad request must be refused with problem details and change nothing.</summary>
+public sealed class BadInputFixture : IAsyncLifetime
+{
+    public CharWebServer Server { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        Server = await CharWebServer.StartAsync();
+        await Server.CreateAsync("""{"id": "existing", "backend": {"type": "ringbuf", "size": 64}}""");
+        await Server.CreateAsync("""{"id": "quiet", "backend": {"type": "null"}}""");
+    }
+
+    public async ValueTask DisposeAsync() => await Server.DisposeAsync();
+}
+
+public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadInputFixture>
+{
+    private static readonly string Huge = Convert.ToBase64String(new byte[(1 << 20) + 1]);
+
+    public static TheoryData<string, string, string?, int, string, string> Cases => new()
+    {
+        // method, path, body, status, field, a fragment of the reason
+        { "GET", "/api/chardevs/nosuch", null, 404, "id", "no chardev is named 'nosuch'" },
+        { "DELETE", "/api/chardevs/nosuch", null, 404, "id", "nosuch" },
+        { "POST", "/api/chardevs/nosuch/write", """{"data": "x"}""", 404, "id", "nosuch" },
+        { "PUT", "/api/chardevs/nosuch/backend", """{"type": "null"}""", 404, "id", "nosuch" },
+        { "POST", "/api/chardevs", """{"id": "existing", "backend": {"type": "null"}}""", 409, "id", "already in use" },
+        { "POST", "/api/chardevs", """{"id": "9lives", "backend": {"type": "null"}}""", 400, "id", "must start with a letter" },
+        { "POST", "/api/chardevs", """{"id": "a b", "backend": {"type": "null"}}""", 400, "id", "QEMU's id rule" },
+        { "POST", "/api/chardevs", $$$"""{"id": "a{{{new string('b', 128)}}}", "backend": {"type": "null"}}""", 400, "id", "at most 128" },
+        { "POST", "/api/chardevs", """{"backend": {"type": "null"}}""", 400, "id", "is required" },
+        { "POST", "/api/chardevs", """{"id": "nob"}""", 400, "backend", "is required" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "telepathy"}}""", 400, "backend.type", "known types: file, null, ringbuf, testdev" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"size": 64}}""", 400, "backend.type", "is required" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": "ringbuf"}""", 400, "backend.type", "must be an object" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "ringbuf", "size": 5}}""", 400, "backend.size", "power of two" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "ringbuf", "size": 0}}""", 400, "backend.size", "between 1 and" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "ringbuf", "size": 99999999999}}""", 400, "backend.size", "must be an integer" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "ringbuf", "size": "big"}}""", 400, "backend.size", "must be an integer" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "ringbuf", "sise": 64}}""", 400, "backend.sise", "not a known option" },
+        { "POST", "/api/chardevs", """{"id": "x", "colour": "red", "backend": {"type": "null"}}""", 400, "colour", "not a known option" },
+        { "POST", "/api/chardevs", """{"id": "x", "history": -1, "backend": {"type": "null"}}""", 400, "history", "between 0 and" },
+        { "POST", "/api/chardevs", """{"id": "x", "history": 1073741824, "backend": {"type": "null"}}""", 400, "history", "between 0 and" },
+        { "POST", "/api/chardevs", """{"id": "x", "logfile": "../../escape.log", "backend": {"type": "null"}}""", 400, "logfile", "outside the allowed folders" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "file"}}""", 400, "backend.path", "is required" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "file", "path": "/etc/passwd"}}""", 400, "backend.path", "outside the allowed folders" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "file", "path": "no/such/folder/out"}}""", 422, "backend", "Could not find a part of the path" },
+        { "POST", "/api/chardevs", """{"id": "x", "logfile": "no/such/folder/x.log", "backend": {"type": "null"}}""", 422, "logfile", "Could not find a part of the path" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "null"}""", 400, "body", "" },
+        { "POST", "/api/chardevs", """[{"id": "x"}]""", 400, "body", "" },
+        { "POST", "/api/chardevs/existing/write", """{"data": "not base64!", "format": "base64"}""", 400, "data", "not valid base64" },
+        { "POST", "/api/chardevs/existing/write", """{"format": "utf8"}""", 400, "data", "is required" },
+        { "POST", "/api/chardevs/existing/write", """{"data": "x", "format": "hex"}""", 400, "format", "one of: utf8, base64" },
+        { "POST", "/api/chardevs/existing/write", $$"""{"data": "{{Huge}}", "format": "base64"}""", 413, "data", "more than the limit of 1048576" },
+        { "GET", "/api/chardevs/existing/read?size=0", null, 400, "size", "between 1 and" },
+        { "GET", "/api/chardevs/existing/read?size=-5", null, 400, "size", "between 1 and" },
+        { "GET", "/api/chardevs/existing/read?size=lots", null, 400, "size", "'lots' is not a valid value" },
+        { "GET", "/api/chardevs/existing/read?format=hex", null, 400, "format", "'hex' is not a valid value" },
+        { "GET", "/api/chardevs/quiet/read", null, 409, "id", "history 0" },
+        { "PUT", "/api/chardevs/existing/backend", """{"type": "ringbuf", "size": 3}""", 400, "size", "power of two" },
+        { "PUT", "/api/chardevs/existing/backend", """{"type": "warp"}""", 400, "type", "unknown backend type 'warp'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task IsRefusedWithProblemDetailsNamingTheFieldAndChangesNothing(string method, string path, string? body, int status, string field, string reason)
+    {
+        var server = fixture.Server;
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        }
+
+        using var response = await server.Http.SendAsync(request, CharWebServer.Timeout());
+        var problem = await Problem.ReadAsync(response);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal(status, problem.Status);
+        Assert.StartsWith("urn:charweb:problem:", problem.Type);
+        Assert.True(problem.Errors.ContainsKey(field), $"errors name {string.Join(", ", problem.Errors.Keys)}, not {field}: {problem.Detail}");
+        Assert.Contains(reason, string.Join(" ", problem.Errors[field]));
+        Assert.Equal(["existing", "quiet"], (await server.ListAsync()).Select(c => c!["id"]!.GetValue<string>()));
+        Assert.Equal(2, await StoredRowsAsync(server));
+        Assert.Equal(64, (await server.GetAsync("existing"))["backend"]!["size"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task BodyOverTheServerLimitIsRefusedBeforeItIsRead()
+    {
+        var body = $$"""{"data": "{{new string('A', 3 << 20)}}"}""";
+
+        using var response = await fixture.Server.PostJsonAsync("/api/chardevs/existing/write", body);
+        var problem = await Problem.ReadAsync(response);
+
+        Assert.Equal(413, problem.Status);
+        Assert.True(problem.Errors.ContainsKey("body"));
+    }
+
+    private static async Task<long> StoredRowsAsync(CharWebServer server)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(server.DataDir, "charweb.db")};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync(CharWebServer.Timeout());
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM chardevs";
+        return (long)(await command.ExecuteScalarAsync(CharWebServer.Timeout()))!;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using CharWeb.Client;
+using CharWeb.Client.Models;
+using Microsoft.Kiota.Abstractions.Authentication;
+using Microsoft.Kiota.Http.HttpClientLibrary;
+
+namespace CharWeb.Api.Tests;
+
+/// <summary>The Kiota client in clients/CharWeb.Client, generated from the live document, drives a real server.</summary>
+public sealed class GeneratedClientTests
+{
+    [Fact]
+    public async Task TypedClientCreatesListsWritesReadsAndRemovesARingbuf()
+    {
+        await using var server = await CharWebServer.StartAsync();
+        using var adapter = new HttpClientRequestAdapter(new AnonymousAuthenticationProvider(), httpClient: server.Http) { BaseUrl = server.BaseAddress.ToString().TrimEnd('/') };
+        var client = new CharWebApiClient(adapter);
+        var timeout = CharWebServer.Timeout();
+
+        var created = await client.Api.Chardevs.PostAsync(
+            new ChardevDefinition { Id = "typed", History = 0, Backend = new BackendOptions { RingbufBackendOptions = new RingbufBackendOptions { Size = 64 } } },
+            cancellationToken: timeout);
+        var listed = await client.Api.Chardevs.GetAsync(cancellationToken: timeout);
+        var written = await client.Api.Chardevs["typed"].Write.PostAsync(new WriteRequest { Data = "from kiota", Format = DataFormat.Utf8 }, cancellationToken: timeout);
+        var read = await client.Api.Chardevs["typed"].Read.GetAsync(r => r.QueryParameters.Size = 4, cancellationToken: timeout);
+        await client.Api.Chardevs["typed"].DeleteAsync(cancellationToken: timeout);
+        var afterDelete = await client.Api.Chardevs.GetAsync(cancellationToken: timeout);
+
+        Assert.Equal(64, created!.Backend!.RingbufBackendOptions!.Size);
+        Assert.Equal(RingbufBackendOptions_type.Ringbuf, created.Backend.RingbufBackendOptions.Type);
+        Assert.Equal(ChardevState.Open, created.State);
+        Assert.Contains(listed!, c => c.Id == "typed" && c.Backend!.RingbufBackendOptions is not null);
+        Assert.Equal(10, written!.Accepted);
+        Assert.Equal("from", read!.Data);
+        Assert.DoesNotContain(afterDelete!, c => c.Id == "typed");
+    }
+
+    [Fact]
+    public async Task TypedClientSurfacesProblemDetails()
+    {
+        await using var server = await CharWebServer.StartAsync();
+        using var adapter = new HttpClientRequestAdapter(new AnonymousAuthenticationProvider(), httpClient: server.Http) { BaseUrl = server.BaseAddress.ToString().TrimEnd('/') };
+        var client = new CharWebApiClient(adapter);
+
+        var error = await Assert.ThrowsAsync<ProblemDetails>(() => client.Api.Chardevs.PostAsync(
+            new ChardevDefinition { Id = "bad", Backend = new BackendOptions { RingbufBackendOptions = new RingbufBackendOptions { Size = 3 } } },
+            cancellationToken: CharWebServer.Timeout()));
+
+        Assert.Equal(400, error.Status);
+        Assert.Equal("urn:charweb:problem:invalid-request", error.Type);
+        Assert.Contains("backend.size", error.Detail);
+    }
+
+    [Fact]
+    public async Task CommittedClientIsWhatKiotaGeneratesFromTheLiveDocument()
+    {
+        await using var server = await CharWebServer.StartAsync();
+        var work = Directory.CreateTempSubdirectory("charweb-kiota-").FullName;
+        var document = Path.Combine(work, "openapi.json");
+        await File.WriteAllTextAsync(document, await server.Http.GetStringAsync("/swagger/v1/swagger.json", CharWebServer.Timeout()), CharWebServer.Timeout());
+        var output = Path.Combine(work, "Generated");
+
+        await RunKiotaAsync(document, output);
+
+        var committed = Path.Combine(CharWebServer.RepoRoot(), "clients", "CharWeb.Client", "Generated");
+        var expected = SourceFiles(output);
+        var actual = SourceFiles(committed);
+        Assert.True(expected.Count > 10, $"kiota wrote only {expected.Count} files");
+        var differing = expected.Keys.Union(actual.Keys)
+            .Where(k => !expected.TryGetValue(k, out var e) || !actual.TryGetValue(k, out var a) || e != a)
+            .ToList();
+        Assert.True(differing.Count == 0, $"clients/CharWeb.Client/Generated differs from the live document in: {string.Join(", ", differing)}. Run scripts/generate-client.sh and commit.");
+    }
+
+    private static Dictionary<string, string> SourceFiles(string root) =>
+        Directory.GetFiles(root, "*.cs", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(root, f).Replace('\\', '/'), f => File.ReadAllText(f).ReplaceLineEndings("\n"));
+
+    private static async Task RunKiotaAsync(string document, string output)
+    {
+        await RunDotnetAsync(["tool", "restore"]);
+        await RunDotnetAsync(["kiota", "generate", "-d", document, "-l", "CSharp", "-c", "CharWebApiClient", "-n", "CharWeb.Client", "-o", output, "--clean-output", "--exclude-backward-compatible", "--log-level", "Warning"]);
+    }
+
+    private static async Task RunDotnetAsync(string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = CharWebServer.RepoRoot(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["KIOTA_OFFLINE_ENABLED"] = "true", ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" },
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(CharWebServer.Timeout(120));
+        var stderr = process.StandardError.ReadToEndAsync(CharWebServer.Timeout(120));
+        await process.WaitForExitAsync(CharWebServer.Timeout(120));
+        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', args)} failed ({process.ExitCode}): {await stdout}{await stderr}");
+    }
+}

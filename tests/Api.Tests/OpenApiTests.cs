@@ -1,0 +1,46 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using CharWeb.Engine;
+
+namespace CharWeb.Api.Tests;
+
+public sealed class OpenApiTests
+{
+    [Fact]
+    public async Task BackendUnionIsAOneOfWithATypeDiscriminatorAndMappingForEveryRegisteredKind()
+    {
+        await using var server = await CharWebServer.StartAsync();
+
+        var document = (await server.Http.GetFromJsonAsync<JsonObject>("/swagger/v1/swagger.json", CharWebServer.Timeout()))!;
+        var schemas = document["components"]!["schemas"]!;
+        var union = schemas["BackendOptions"]!;
+        var kinds = BackendRegistry.CreateDefault().Kinds;
+
+        Assert.Equal("type", union["discriminator"]!["propertyName"]!.GetValue<string>());
+        var mapping = union["discriminator"]!["mapping"]!.AsObject();
+        Assert.Equal(kinds.Select(k => k.Name).Order(), mapping.Select(m => m.Key).Order());
+        Assert.Equal(kinds.Count, union["oneOf"]!.AsArray().Count);
+        foreach (var kind in kinds)
+        {
+            var member = schemas[mapping[kind.Name]!.GetValue<string>().Split('/')[^1]]!;
+            Assert.Contains("type", member["required"]!.AsArray().Select(r => r!.GetValue<string>()));
+            Assert.Equal(kind.Name, member["properties"]!["type"]!["enum"]![0]!.GetValue<string>());
+        }
+
+        var size = schemas["RingbufBackendOptions"]!["properties"]!["size"]!;
+        Assert.Equal(65536, size["default"]!.GetValue<int>());
+        Assert.Equal(1, size["minimum"]!.GetValue<int>());
+        Assert.Contains("path", schemas["FileBackendOptions"]!["required"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.Equal("#/components/schemas/BackendOptions", schemas["ChardevDefinition"]!["properties"]!["backend"]!["$ref"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task SwaggerUiIsServed()
+    {
+        await using var server = await CharWebServer.StartAsync();
+
+        var html = await server.Http.GetStringAsync("/swagger/index.html", CharWebServer.Timeout());
+
+        Assert.Contains("swagger-ui", html);
+    }
+}

@@ -4,15 +4,6 @@ using CharWeb.Engine;
 
 namespace CharWeb.Api.Endpoints;
 
-/// <summary>How bytes travel in JSON: as UTF-8 text or as base64.</summary>
-#pragma warning disable IDE1006 // QEMU's QAPI spells them in lower case, and so do query strings.
-public enum DataFormat
-{
-    utf8,
-    base64,
-}
-#pragma warning restore IDE1006
-
 /// <summary>A chardev as <c>GET</c> shows it (QEMU's <c>query-chardev</c> and more).</summary>
 public sealed record ChardevResponse(
     [property: Required] string Id,

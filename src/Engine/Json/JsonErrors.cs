@@ -43,7 +43,7 @@ public static partial class JsonErrors
         "System.Int32" or "System.Int64" or "System.Nullable`1[System.Int32]" => "an integer",
         "System.Boolean" => "true or false",
         "System.String" => "a string",
-        _ when clrType.Contains("Format", StringComparison.Ordinal) => "one of: utf8, base64",
+        _ when typeof(JsonErrors).Assembly.GetType(clrType) is { IsEnum: true } e => "one of: " + string.Join(", ", Enum.GetNames(e).Select(n => JsonNamingPolicy.CamelCase.ConvertName(n))),
         _ => "of type " + clrType[(clrType.LastIndexOf('.') + 1)..],
     };
 

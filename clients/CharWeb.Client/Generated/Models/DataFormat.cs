@@ -3,7 +3,7 @@ using System.Runtime.Serialization;
 using System;
 namespace CharWeb.Client.Models
 {
-    /// <summary>How bytes travel in JSON: as UTF-8 text or as base64.</summary>
+    /// <summary>How bytes travel in JSON, as QAPI&apos;s `DataFormat`: UTF-8 text or base64.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public enum DataFormat
     {

@@ -21,7 +21,7 @@ namespace CharWeb.Client.Models
 #else
         public string Data { get; set; }
 #endif
-        /// <summary>How bytes travel in JSON: as UTF-8 text or as base64.</summary>
+        /// <summary>How bytes travel in JSON, as QAPI&apos;s `DataFormat`: UTF-8 text or base64.</summary>
         public global::CharWeb.Client.Models.DataFormat? Format { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

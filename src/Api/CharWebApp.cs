@@ -66,9 +66,11 @@ public static class CharWebApp
         });
 
         var app = builder.Build();
+        // Outermost, so it logs the status that problem details turned exceptions into. The static
+        // Serilog logger stays unset (each app in a test run has its own), so hand over ours.
+        app.UseSerilogRequestLogging(o => o.Logger = app.Services.GetRequiredService<Serilog.ILogger>());
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseSerilogRequestLogging();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseCharWebOpenApi();

@@ -48,7 +48,7 @@ public static class CharWebApp
         services.AddSingleton(provider =>
         {
             var context = provider.GetRequiredService<BackendContext>();
-            return new ChardevDatabase(Path.Combine(context.Paths.DataDir, "charweb.db"), EngineJson.Create(backends));
+            return new ChardevDatabase(Path.Combine(context.Paths.DataDir, ChardevDatabase.FileName), EngineJson.Create(backends));
         });
         services.AddSingleton<ChardevRegistry>();
         services.AddHostedService<ChardevStartup>();

@@ -8,6 +8,7 @@ public sealed class BackendKind
 {
     private readonly Func<BackendOptions, BackendContext, IEnumerable<FieldError>> _validate;
     private readonly Func<BackendOptions, BackendContext, ChardevBackend> _create;
+    private readonly Func<BackendOptions, BackendContext, IEnumerable<BackendClaim>> _claims;
 
     private BackendKind(
         string name,
@@ -15,7 +16,8 @@ public sealed class BackendKind
         string description,
         IReadOnlyList<string> aliases,
         Func<BackendOptions, BackendContext, IEnumerable<FieldError>> validate,
-        Func<BackendOptions, BackendContext, ChardevBackend> create)
+        Func<BackendOptions, BackendContext, ChardevBackend> create,
+        Func<BackendOptions, BackendContext, IEnumerable<BackendClaim>> claims)
     {
         Name = name;
         OptionsType = optionsType;
@@ -23,6 +25,7 @@ public sealed class BackendKind
         Aliases = aliases;
         _validate = validate;
         _create = create;
+        _claims = claims;
     }
 
     /// <summary>The discriminator value, QEMU's backend name.</summary>
@@ -39,6 +42,7 @@ public sealed class BackendKind
         string description,
         Func<TOptions, BackendContext, IEnumerable<FieldError>> validate,
         Func<TOptions, BackendContext, ChardevBackend> create,
+        Func<TOptions, BackendContext, IEnumerable<BackendClaim>>? claims = null,
         params string[] aliases)
         where TOptions : BackendOptions, new() =>
         new(
@@ -47,11 +51,20 @@ public sealed class BackendKind
             description,
             aliases,
             (o, c) => validate((TOptions)o, c),
-            (o, c) => create((TOptions)o, c));
+            (o, c) => create((TOptions)o, c),
+            (o, c) => claims?.Invoke((TOptions)o, c) ?? []);
 
     /// <summary>Every error of the options, field names relative to the options object.</summary>
     public IReadOnlyList<FieldError> Validate(BackendOptions options, BackendContext context) =>
         _validate(options, context).ToList();
 
     public ChardevBackend Create(BackendOptions options, BackendContext context) => _create(options, context);
+
+    /// <summary>What the options would hold exclusively (a file written, later a port or a device).</summary>
+    public IEnumerable<BackendClaim> Claims(BackendOptions options, BackendContext context) => _claims(options, context);
 }
+
+/// <summary>Something one chardev holds alone, and the option field that names it.</summary>
+/// <param name="Field">The option, relative to the backend options (e.g. <c>path</c>).</param>
+/// <param name="Resource">What is held, e.g. <c>file:/srv/charweb/data/out.txt</c>.</param>
+public sealed record BackendClaim(string Field, string Resource);

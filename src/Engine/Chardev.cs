@@ -81,11 +81,11 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     /// <summary>Attaches a console: it gets the history first, then every output after, in order.</summary>
     public ConsoleSession Attach(ConsoleOptions options)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         ConsoleSession session;
         int count;
         lock (_gate)
         {
+            ThrowIfRemoved();
             session = new ConsoleSession(this, options, _context.Time.GetUtcNow(), _history is null ? [] : _history.ToArray());
             _consoles = _consoles.Add(session);
             count = _consoles.Length;
@@ -102,7 +102,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ThrowIfRemoved();
             if (!Connected)
             {
                 _counters.InputDropped(data.Length);
@@ -110,7 +110,21 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
                 return 0;
             }
 
-            var accepted = await _backend.WriteAsync(data, cancellationToken);
+            int accepted;
+            try
+            {
+                accepted = await _backend.WriteAsync(data, cancellationToken);
+            }
+            catch (IOException ex)
+            {
+                // The device broke under the write (disk full, peer gone): the input is lost, and said so.
+                _counters.InputDropped(data.Length);
+                LastError = ex.Message;
+                Raise(ChardevEventKind.InputDropped, e => e with { Bytes = data.Length, State = _state, Reason = ex.Message });
+                Raise(ChardevEventKind.Failed, e => e with { Reason = $"write failed: {ex.Message}", State = _state });
+                return 0;
+            }
+
             _counters.Input(accepted);
             if (accepted < data.Length)
             {
@@ -128,7 +142,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     /// <summary>QEMU's <c>chardev-send-break</c>; answers whether the backend carried a real break.</summary>
     public async ValueTask<bool> SendBreakAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfRemoved();
         var carried = await _backend.SendBreakAsync(cancellationToken);
         Raise(ChardevEventKind.Break);
         return carried;
@@ -174,19 +188,28 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Let a write or swap in progress finish; those queued behind it then see "removed".
+        await _writeLock.WaitAsync(CancellationToken.None);
         ChardevBackend backend;
         ImmutableArray<ConsoleSession> consoles;
-        lock (_gate)
+        try
         {
-            if (_disposed)
+            lock (_gate)
             {
-                return;
-            }
+                if (_disposed)
+                {
+                    return;
+                }
 
-            _disposed = true;
-            backend = _backend;
-            consoles = _consoles;
-            _consoles = [];
+                _disposed = true;
+                backend = _backend;
+                consoles = _consoles;
+                _consoles = [];
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
         }
 
         foreach (var console in consoles)
@@ -195,9 +218,8 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         }
 
         Raise(ChardevEventKind.Removed);
-        await backend.DisposeAsync();
+        await CloseAsync(backend);
         _logfile?.Dispose();
-        _writeLock.Dispose();
     }
 
     /// <summary>Opens logfile and backend; with <paramref name="keepOnFailure"/> a failure leaves the chardev in state failed.</summary>
@@ -225,40 +247,49 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         }
     }
 
-    /// <summary>QEMU's <c>chardev-change</c>: the new backend takes over, or the old one stays.</summary>
-    internal async Task ChangeBackendAsync(BackendOptions options, ChardevBackend fresh, CancellationToken cancellationToken)
+    /// <summary>
+    /// QEMU's <c>chardev-change</c>: the new backend opens, <paramref name="commit"/> records the new
+    /// definition, and only then does the old backend go; if either step fails, the old one stays.
+    /// </summary>
+    internal async Task ChangeBackendAsync(BackendOptions options, ChardevBackend fresh, Func<ChardevDefinition, Task> commit, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ThrowIfRemoved();
             var old = _backend;
             var oldState = _state;
+            var oldError = LastError;
             fresh.Bind(this);
             lock (_gate)
             {
                 _backend = fresh;
             }
 
+            var changed = Definition with { Backend = options };
+            var opened = false;
             try
             {
                 await fresh.OpenAsync(cancellationToken);
+                opened = true;
+                await commit(changed);
             }
-            catch (Exception ex) when (IsOpenFailure(ex))
+            catch (Exception ex) when (opened || IsOpenFailure(ex) || ex is OperationCanceledException)
             {
                 lock (_gate)
                 {
                     _backend = old;
                     _state = oldState;
+                    LastError = oldError;
                 }
 
-                await fresh.DisposeAsync();
-                throw OpenFailed(ex);
+                await CloseAsync(fresh);
+                throw opened ? ex : OpenFailed(ex);
             }
 
-            Definition = Definition with { Backend = options };
+            Definition = changed;
             LastError = null;
-            await old.DisposeAsync();
+            await CloseAsync(old);
             LogChanged(Id, options.Type);
             Raise(ChardevEventKind.Changed, e => e with { State = _state });
         }
@@ -357,6 +388,27 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     internal static bool IsOpenFailure(Exception ex) =>
         ex is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or InvalidOperationException or PlatformNotSupportedException;
 
+    /// <summary>Closing a backend must not fail removal or a swap; what it says is logged.</summary>
+    private async Task CloseAsync(ChardevBackend backend)
+    {
+        try
+        {
+            await backend.DisposeAsync();
+        }
+        catch (Exception ex)
+        {
+            LogCloseFailed(Id, backend.Filename, ex);
+        }
+    }
+
+    private void ThrowIfRemoved()
+    {
+        if (_disposed)
+        {
+            throw new ChardevException(ChardevErrorKind.NotFound, $"chardev '{Id}' was removed", [new FieldError("id", $"chardev '{Id}' was removed")]);
+        }
+    }
+
     private ChardevLogfile OpenLogfile(string path)
     {
         try
@@ -440,6 +492,9 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Chardev {ChardevId} logfile {Path} failed: {Reason}")]
     private partial void LogLogfileFailed(string chardevId, string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chardev {ChardevId}: backend {Filename} failed while closing")]
+    private partial void LogCloseFailed(string chardevId, string filename, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Chardev {ChardevId}: a {Kind} event handler failed")]
     private partial void LogEventHandlerFailed(string chardevId, ChardevEventKind kind, Exception exception);

@@ -14,7 +14,12 @@ internal sealed class ChardevLogfile(string path, bool append) : IDisposable
 
     public void Dispose() => _stream.Dispose();
 
-    private static FileStream Open(string path, bool append) =>
+    private static FileStream Open(string path, bool append)
+    {
+        // Logs are CharWeb's own records (DESIGN's example is logs/vm1.log): make their folder.
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+
         // No buffering: a log must hold what the device said even if the server dies next.
-        new(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+        return new(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+    }
 }

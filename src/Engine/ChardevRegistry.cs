@@ -15,7 +15,7 @@ public sealed partial class ChardevRegistry(
     ILogger<ChardevRegistry> logger) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Chardev> _chardevs = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _reserved = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<BackendClaim>> _reserved = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
     /// <summary>Every event of every chardev, plus created; handlers must not block.</summary>
@@ -82,17 +82,16 @@ public sealed partial class ChardevRegistry(
             throw ChardevException.Invalid(errors);
         }
 
-        Reserve(definition.Id);
+        Reserve(definition);
         Chardev? chardev = null;
+        var stored = false;
         try
         {
             chardev = Build(definition, ChardevSource.Api, context.Time.GetUtcNow());
             await chardev.OpenAsync(keepOnFailure: false, cancellationToken);
-            await database.InsertAsync(chardev.Definition, chardev.CreatedAt, cancellationToken);
-            Publish(chardev);
-            LogCreated(chardev.Id, definition.Backend!.Type);
-            RaiseCreated(chardev);
-            return chardev;
+            // Not cancellable: a row committed behind a cancelled call would outlive its chardev.
+            await database.InsertAsync(chardev.Definition, chardev.CreatedAt, CancellationToken.None);
+            stored = true;
         }
         catch
         {
@@ -107,9 +106,18 @@ public sealed partial class ChardevRegistry(
         {
             lock (_lock)
             {
+                if (stored)
+                {
+                    Publish(chardev!);
+                }
+
                 _reserved.Remove(definition.Id);
             }
         }
+
+        LogCreated(chardev!.Id, definition.Backend!.Type);
+        Forward(new ChardevEvent(chardev.Id, ChardevEventKind.Created, context.Time.GetUtcNow()) { State = chardev.State });
+        return chardev;
     }
 
     /// <summary>Hot-swaps the backend; consoles stay attached. If the new one fails, the old one stays.</summary>
@@ -122,13 +130,18 @@ public sealed partial class ChardevRegistry(
             throw ChardevException.Invalid(errors);
         }
 
-        var kind = backends.Get(options!);
-        await chardev.ChangeBackendAsync(options!, kind.Create(options!, context), cancellationToken);
-        if (chardev.Source == ChardevSource.Api)
+        lock (_lock)
         {
-            await database.UpdateAsync(chardev.Definition, cancellationToken);
+            CheckClaims(chardev.Definition with { Backend = options }, except: id);
         }
 
+        var kind = backends.Get(options!);
+        await chardev.ChangeBackendAsync(
+            options!,
+            kind.Create(options!, context),
+            // Once the new backend is open the change must be stored whatever the caller does next.
+            changed => chardev.Source == ChardevSource.Api ? database.UpdateAsync(changed, CancellationToken.None) : Task.CompletedTask,
+            cancellationToken);
         return chardev;
     }
 
@@ -136,10 +149,9 @@ public sealed partial class ChardevRegistry(
     public async Task RemoveAsync(string id, CancellationToken cancellationToken)
     {
         var chardev = Get(id);
-        if (chardev.Source == ChardevSource.Api)
-        {
-            await database.DeleteAsync(id, cancellationToken);
-        }
+
+        // Also for configured chardevs: a stored row they shadowed would block the id for good.
+        await database.DeleteAsync(id, cancellationToken);
 
         if (_chardevs.TryRemove(new KeyValuePair<string, Chardev>(id, chardev)))
         {
@@ -173,15 +185,56 @@ public sealed partial class ChardevRegistry(
         return new Chardev(definition, backend, source, createdAt, context);
     }
 
-    private void Reserve(string id)
+    private void Reserve(ChardevDefinition definition)
     {
         lock (_lock)
         {
-            if (_chardevs.ContainsKey(id) || !_reserved.Add(id))
+            var id = definition.Id;
+            if (_chardevs.ContainsKey(id) || _reserved.ContainsKey(id))
             {
                 throw new ChardevException(ChardevErrorKind.Conflict, $"chardev '{id}' already exists", [new FieldError("id", $"'{id}' is already in use")]);
             }
+
+            _reserved.Add(id, CheckClaims(definition, except: null));
         }
+    }
+
+    /// <summary>Refuses a definition that would hold what another chardev holds (a file it writes, say). Call under the lock.</summary>
+    private IReadOnlyList<BackendClaim> CheckClaims(ChardevDefinition definition, string? except)
+    {
+        var wanted = ClaimsOf(definition);
+        var twice = wanted.GroupBy(c => c.Resource).Where(g => g.Count() > 1)
+            .Select(g => new FieldError(g.Last().Field, $"is the same file as {g.First().Field}")).ToList();
+        if (twice.Count > 0)
+        {
+            throw ChardevException.Invalid(twice);
+        }
+
+        var held = _chardevs.Values.Where(c => c.Id != except).Select(c => (c.Id, Claims: ClaimsOf(c.Definition)))
+            .Concat(_reserved.Where(r => r.Key != except).Select(r => (Id: r.Key, Claims: r.Value)));
+        var errors = (from claim in wanted
+                      from other in held
+                      where other.Claims.Any(c => c.Resource == claim.Resource)
+                      select new FieldError(claim.Field, $"{claim.Resource} is already used by chardev '{other.Id}'")).ToList();
+        if (errors.Count > 0)
+        {
+            throw new ChardevException(ChardevErrorKind.Conflict, string.Join("; ", errors.Select(e => e.Message)), errors);
+        }
+
+        return wanted;
+    }
+
+    private IReadOnlyList<BackendClaim> ClaimsOf(ChardevDefinition definition)
+    {
+        var claims = backends.Get(definition.Backend!).Claims(definition.Backend!, context)
+            .Select(c => c with { Field = "backend." + c.Field })
+            .ToList();
+        if (definition.Logfile is not null)
+        {
+            claims.Add(new BackendClaim("logfile", "file:" + context.Paths.FullPath(definition.Logfile)));
+        }
+
+        return claims;
     }
 
     private void Publish(Chardev chardev)
@@ -190,16 +243,29 @@ public sealed partial class ChardevRegistry(
         _chardevs[chardev.Id] = chardev;
     }
 
-    private void RaiseCreated(Chardev chardev) =>
-        Forward(new ChardevEvent(chardev.Id, ChardevEventKind.Created, context.Time.GetUtcNow()) { State = chardev.State });
-
-    private void Forward(ChardevEvent e) => EventRaised?.Invoke(e);
+    private void Forward(ChardevEvent e)
+    {
+        foreach (var handler in EventRaised?.GetInvocationList().Cast<Action<ChardevEvent>>() ?? [])
+        {
+            try
+            {
+                handler(e);
+            }
+            catch (Exception ex)
+            {
+                LogHandlerFailed(e.ChardevId, e.Kind, ex);
+            }
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Chardev {ChardevId} created ({BackendType})")]
     private partial void LogCreated(string chardevId, string backendType);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Chardev {ChardevId} removed")]
     private partial void LogRemoved(string chardevId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Chardev {ChardevId}: a {Kind} event handler failed")]
+    private partial void LogHandlerFailed(string chardevId, ChardevEventKind kind, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A stored chardev could not be read and was skipped: {Row}")]
     private partial void LogUnreadable(string row);

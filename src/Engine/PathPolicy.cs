@@ -40,6 +40,12 @@ public sealed class PathPolicy
             return null;
         }
 
+        if (Path.GetDirectoryName(full) == DataDir && Path.GetFileName(full).StartsWith(Persistence.ChardevDatabase.FileName, StringComparison.Ordinal))
+        {
+            errors.Add(new FieldError(field, $"'{path}' is CharWeb's own database"));
+            return null;
+        }
+
         if (!_roots.Any(root => IsUnder(full, root)))
         {
             errors.Add(new FieldError(field, $"'{path}' is outside the allowed folders ({string.Join(", ", _roots)})"));

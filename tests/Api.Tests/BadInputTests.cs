@@ -13,7 +13,7 @@ public sealed class BadInputFixture : IAsyncLifetime
     {
         Server = await CharWebServer.StartAsync();
         await Server.CreateAsync("""{"id": "existing", "backend": {"type": "ringbuf", "size": 64}}""");
-        await Server.CreateAsync("""{"id": "quiet", "backend": {"type": "null"}}""");
+        await Server.CreateAsync("""{"id": "quiet", "logfile": "quiet.log", "backend": {"type": "null"}}""");
     }
 
     public async ValueTask DisposeAsync() => await Server.DisposeAsync();
@@ -51,7 +51,11 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "file"}}""", 400, "backend.path", "is required" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "file", "path": "/etc/passwd"}}""", 400, "backend.path", "outside the allowed folders" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "file", "path": "no/such/folder/out"}}""", 422, "backend", "Could not find a part of the path" },
-        { "POST", "/api/chardevs", """{"id": "x", "logfile": "no/such/folder/x.log", "backend": {"type": "null"}}""", 422, "logfile", "Could not find a part of the path" },
+        { "POST", "/api/chardevs", """{"id": "x", "logfile": "charweb.db", "backend": {"type": "null"}}""", 400, "logfile", "CharWeb's own database" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "file", "path": "charweb.db-wal"}}""", 400, "backend.path", "CharWeb's own database" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "file", "path": "quiet.log"}}""", 409, "backend.path", "already used by chardev 'quiet'" },
+        { "POST", "/api/chardevs", """{"id": "x", "logfile": "same.txt", "backend": {"type": "file", "path": "same.txt"}}""", 400, "logfile", "is the same file as backend.path" },
+        { "GET", "/api/chardevs/existing/read?format=5", null, 400, "format", "one of: utf8, base64" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "null"}""", 400, "body", "" },
         { "POST", "/api/chardevs", """[{"id": "x"}]""", 400, "body", "" },
         { "POST", "/api/chardevs/existing/write", """{"data": "not base64!", "format": "base64"}""", 400, "data", "not valid base64" },

@@ -101,10 +101,16 @@ internal static class ChardevEndpoints
     {
         var chardev = registry.Get(id);
         var max = options.Value.MaxReadBytes;
-        var wanted = size ?? 65536;
+        var wanted = size ?? Math.Min(65536, max);
         if (wanted <= 0 || wanted > max)
         {
             throw ChardevException.Invalid("size", $"must be between 1 and {max}, got {wanted}");
+        }
+
+        // Query binding takes numbers for enums too; only the names are part of the API.
+        if (format is { } f && !Enum.IsDefined(f))
+        {
+            throw ChardevException.Invalid("format", "must be one of: utf8, base64");
         }
 
         var bytes = chardev.Read(wanted);

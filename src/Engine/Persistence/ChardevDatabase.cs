@@ -12,6 +12,9 @@ public sealed record StoredChardev(ChardevDefinition Definition, DateTimeOffset 
 /// </summary>
 public sealed class ChardevDatabase(string path, JsonSerializerOptions json)
 {
+    /// <summary>The database's file name inside the data folder.</summary>
+    public const string FileName = "charweb.db";
+
     private readonly string _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString();
 
     public string Path { get; } = path;
@@ -32,9 +35,10 @@ public sealed class ChardevDatabase(string path, JsonSerializerOptions json)
             cancellationToken);
     }
 
+    /// <summary>Stores a new chardev. An id free in memory may still have a dead row (unreadable, or shadowed by configuration); the new one replaces it.</summary>
     public Task InsertAsync(ChardevDefinition definition, DateTimeOffset createdAt, CancellationToken cancellationToken) =>
         ExecuteAsync(
-            "INSERT INTO chardevs (id, definition, created_at) VALUES ($id, $definition, $createdAt)",
+            "INSERT OR REPLACE INTO chardevs (id, definition, created_at) VALUES ($id, $definition, $createdAt)",
             p =>
             {
                 p.AddWithValue("$id", definition.Id);

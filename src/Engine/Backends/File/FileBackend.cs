@@ -13,7 +13,8 @@ public sealed class FileBackend(string outPath, string? inPath, bool append) : C
     public static BackendKind Kind { get; } = BackendKind.Create<FileBackendOptions>(
         "Input is written to a file (truncated unless append); an optional 'in' file is read once as output.",
         Validate,
-        (o, c) => new FileBackend(c.Paths.FullPath(o.Path), o.In is null ? null : c.Paths.FullPath(o.In), o.Append));
+        (o, c) => new FileBackend(c.Paths.FullPath(o.Path), o.In is null ? null : c.Paths.FullPath(o.In), o.Append),
+        (o, c) => [new BackendClaim("path", "file:" + c.Paths.FullPath(o.Path))]);
 
     public override string Filename => "file";
 
@@ -22,7 +23,8 @@ public sealed class FileBackend(string outPath, string? inPath, bool append) : C
         var input = inPath is null ? null : new FileStream(inPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 65536, useAsync: true);
         try
         {
-            _out = new FileStream(outPath, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+            // Unbuffered: each write reaches the file now, and a failed one is not retried at close.
+            _out = new FileStream(outPath, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
         }
         catch
         {
@@ -43,7 +45,6 @@ public sealed class FileBackend(string outPath, string? inPath, bool append) : C
     {
         var output = _out ?? throw new InvalidOperationException("file backend is not open");
         await output.WriteAsync(data, cancellationToken);
-        await output.FlushAsync(cancellationToken);
         return data.Length;
     }
 

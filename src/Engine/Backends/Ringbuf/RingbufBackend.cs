@@ -13,7 +13,7 @@ public sealed class RingbufBackend(RingbufBackendOptions options) : ChardevBacke
         "In-memory ring: what is written is stored (oldest overwritten) and echoed to consoles; REST read consumes it.",
         (o, _) => Validate(o),
         (o, _) => new RingbufBackend(o),
-        "memory");
+        aliases: "memory");
 
     public override string Filename => "ringbuf";
 

@@ -1,10 +1,12 @@
 using CharWeb.Api.Endpoints;
 using CharWeb.Api.Hosting;
+using CharWeb.Api.Hubs;
 using CharWeb.Api.OpenApi;
 using CharWeb.Api.Problems;
 using CharWeb.Engine;
 using CharWeb.Engine.Json;
 using CharWeb.Engine.Persistence;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Serilog;
 
@@ -53,17 +55,32 @@ public static class CharWebApp
         services.AddSingleton<ChardevRegistry>();
         services.AddHostedService<ChardevStartup>();
 
+        services.AddOptions<ConsoleSettings>()
+            .Bind(builder.Configuration.GetSection(ConsoleSettings.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        var console = builder.Configuration.GetSection(ConsoleSettings.Section).Get<ConsoleSettings>() ?? new ConsoleSettings();
+        var maxWrite = builder.Configuration.GetValue<int?>($"{CharWebOptions.Section}:{nameof(CharWebOptions.MaxWriteBytes)}") ?? new CharWebOptions().MaxWriteBytes;
+        services.AddSignalR(o =>
+            {
+                // Chosen, not defaulted: a vanished browser is detached within ClientTimeoutSeconds.
+                o.KeepAliveInterval = TimeSpan.FromSeconds(console.KeepAliveSeconds);
+                o.ClientTimeoutInterval = TimeSpan.FromSeconds(console.ClientTimeoutSeconds);
+                // Room for the largest write; a write over MaxWriteBytes is refused by the hub, not by closing the connection.
+                o.MaximumReceiveMessageSize = (maxWrite * 2L) + (64 << 10);
+                // One invocation at a time per client keeps keystrokes in order.
+                o.MaximumParallelInvocationsPerClient = 1;
+                o.AddFilter<ChardevHubFilter>();
+            })
+            .AddMessagePackProtocol();
+
         services.AddProblemDetails(o => o.CustomizeProblemDetails = FrameworkProblems.Customize);
         services.AddExceptionHandler<ChardevProblemHandler>();
         services.AddEndpointsApiExplorer();
         services.AddCharWebOpenApi(backends);
 
-        builder.WebHost.ConfigureKestrel((context, kestrel) =>
-        {
-            // A write of MaxWriteBytes travels base64-encoded inside JSON; cap the body just above that.
-            var maxWrite = context.Configuration.GetValue<int?>($"{CharWebOptions.Section}:{nameof(CharWebOptions.MaxWriteBytes)}") ?? new CharWebOptions().MaxWriteBytes;
-            kestrel.Limits.MaxRequestBodySize = (long)maxWrite * 2 + (64 << 10);
-        });
+        // A write of MaxWriteBytes travels base64-encoded inside JSON; cap the body just above that.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = (maxWrite * 2L) + (64 << 10));
 
         var app = builder.Build();
         // Outermost, so it logs the status that problem details turned exceptions into. The static
@@ -77,7 +94,9 @@ public static class CharWebApp
 
         app.MapBackendEndpoints();
         app.MapChardevEndpoints();
+        app.MapConsoleEndpoints();
         app.MapHealthEndpoint();
+        app.MapHub<ConsoleHub>(ConsoleHub.Path);
         return app;
     }
 

@@ -86,7 +86,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         lock (_gate)
         {
             ThrowIfRemoved();
-            session = new ConsoleSession(this, options, _context.Time.GetUtcNow(), _history is null ? [] : _history.ToArray());
+            session = new ConsoleSession(this, options, _context.Time, _history is null ? [] : _history.ToArray());
             _consoles = _consoles.Add(session);
             count = _consoles.Length;
         }
@@ -212,8 +212,11 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             _writeLock.Release();
         }
 
+        // Consoles hear "removed" in order after their last output, then their streams end.
+        var removed = new ChardevEvent(Id, ChardevEventKind.Removed, _context.Time.GetUtcNow());
         foreach (var console in consoles)
         {
+            console.Notify(removed);
             console.End("removed");
         }
 
@@ -447,16 +450,21 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
 
     private void Raise(ChardevEventKind kind, Func<ChardevEvent, ChardevEvent>? fill = null)
     {
-        var handlers = EventRaised;
-        if (handlers is null)
-        {
-            return;
-        }
-
         var e = new ChardevEvent(Id, kind, _context.Time.GetUtcNow());
         if (fill is not null)
         {
             e = fill(e);
+        }
+
+        foreach (var console in _consoles)
+        {
+            console.Notify(e);
+        }
+
+        var handlers = EventRaised;
+        if (handlers is null)
+        {
+            return;
         }
 
         foreach (var handler in handlers.GetInvocationList().Cast<Action<ChardevEvent>>())

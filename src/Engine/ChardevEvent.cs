@@ -21,6 +21,8 @@ public enum ChardevEventKind
     Created,
     /// <summary>The backend failed (its logfile or device broke); <see cref="ChardevEvent.Reason"/> says why.</summary>
     Failed,
+    /// <summary>This console fell behind and lost <see cref="ChardevEvent.Bytes"/> of output (sent to that console only).</summary>
+    Overrun,
 }
 
 /// <summary>One event of one chardev.</summary>
@@ -32,8 +34,11 @@ public sealed record ChardevEvent(string ChardevId, ChardevEventKind Kind, DateT
     /// <summary>A human reason (why it closed or failed).</summary>
     public string? Reason { get; init; }
 
-    /// <summary>Bytes concerned (input dropped).</summary>
+    /// <summary>Bytes concerned (input dropped, output lost).</summary>
     public long? Bytes { get; init; }
+
+    /// <summary>Running total, where there is one (all output a console lost).</summary>
+    public long? Total { get; init; }
 
     /// <summary>The state after the event.</summary>
     public ChardevState? State { get; init; }

@@ -38,7 +38,7 @@ public sealed class LifecycleTests
                 removed.TrySetResult(e);
             }
         };
-        var reading = console.ReadAsync(EngineHarness.Timeout()).AsTask();
+        var reading = console.ReadDataAsync(EngineHarness.Timeout()).AsTask();
 
         await engine.Registry.RemoveAsync("dev", EngineHarness.Timeout());
 
@@ -76,7 +76,7 @@ public sealed class LifecycleTests
 
         Assert.Contains(ChardevEventKind.Changed, kinds);
         Assert.Equal("testdev", chardev.Filename);
-        Assert.Equal("after swap"u8.ToArray(), (await console.ReadAsync(EngineHarness.Timeout()))!.Value.Data.ToArray());
+        Assert.Equal("after swap"u8.ToArray(), (await console.ReadDataAsync(EngineHarness.Timeout()))!);
     }
 
     [Fact]

@@ -37,10 +37,10 @@ public sealed class OutputRulesTests
         await using var console = chardev.Attach(new ConsoleOptions());
         await chardev.WriteAsync("live"u8.ToArray(), EngineHarness.Timeout());
 
-        var first = await console.ReadAsync(EngineHarness.Timeout());
-        var second = await console.ReadAsync(EngineHarness.Timeout());
-        Assert.Equal("23456789"u8.ToArray(), first!.Value.Data.ToArray());
-        Assert.Equal("live"u8.ToArray(), second!.Value.Data.ToArray());
+        var first = await console.ReadDataAsync(EngineHarness.Timeout());
+        var second = await console.ReadDataAsync(EngineHarness.Timeout());
+        Assert.Equal("23456789"u8.ToArray(), first);
+        Assert.Equal("live"u8.ToArray(), second);
         Assert.Equal(10, chardev.Stats.OutputDropped);
     }
 
@@ -65,10 +65,10 @@ public sealed class OutputRulesTests
             await write;
             while (fast.QueuedBytes > 0)
             {
-                var chunk = await fast.ReadAsync(EngineHarness.Timeout());
-                received.AppendData(chunk!.Value.Data.Span);
-                receivedBytes += chunk.Value.Data.Length;
-                Assert.Equal(0, chunk.Value.LostBefore);
+                var chunk = (await fast.ReadAsync(EngineHarness.Timeout()))!.Value;
+                Assert.NotEqual(ChardevEventKind.Overrun, chunk.Event?.Kind);
+                received.AppendData(chunk.Data);
+                receivedBytes += chunk.Data.Length;
             }
         }
 
@@ -78,8 +78,15 @@ public sealed class OutputRulesTests
         Assert.Equal((4096L * chunks) - (64 << 10), stalled.BytesLost);
         Assert.Equal(64 << 10, stalled.QueuedBytes);
 
-        var afterLoss = await stalled.ReadAsync(EngineHarness.Timeout());
-        Assert.Equal(stalled.BytesLost, afterLoss!.Value.LostBefore);
+        var events = new List<ChardevEvent>();
+        while ((await stalled.ReadAsync(EngineHarness.Timeout()))!.Value is { IsEvent: true } item)
+        {
+            events.Add(item.Event!);
+        }
+
+        var overrun = Assert.Single(events, e => e.Kind == ChardevEventKind.Overrun);
+        Assert.Equal(stalled.BytesLost, overrun.Bytes);
+        Assert.Equal(stalled.BytesLost, overrun.Total);
     }
 
     [Fact]
@@ -91,13 +98,13 @@ public sealed class OutputRulesTests
         await chardev.WriteAsync("0123456789"u8.ToArray(), EngineHarness.Timeout());
         await chardev.WriteAsync("abc"u8.ToArray(), EngineHarness.Timeout());
 
-        Assert.Equal("0123456789"u8.ToArray(), (await console.ReadAsync(EngineHarness.Timeout()))!.Value.Data.ToArray());
-        var paused = console.ReadAsync(EngineHarness.Timeout()).AsTask();
+        Assert.Equal("0123456789"u8.ToArray(), (await console.ReadDataAsync(EngineHarness.Timeout()))!);
+        var paused = console.ReadDataAsync(EngineHarness.Timeout()).AsTask();
         Assert.False(paused.IsCompleted, "ten bytes are in flight, so the window of ten is full");
 
         console.Acknowledge(10);
 
-        Assert.Equal("abc"u8.ToArray(), (await paused.WaitAsync(EngineHarness.Timeout()))!.Value.Data.ToArray());
+        Assert.Equal("abc"u8.ToArray(), await paused.WaitAsync(EngineHarness.Timeout()));
         Assert.Equal(13, console.BytesSent);
     }
 

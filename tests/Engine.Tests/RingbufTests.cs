@@ -60,9 +60,9 @@ public sealed class RingbufTests
         await using var console = chardev.Attach(new Consoles.ConsoleOptions());
 
         await chardev.WriteAsync("hello"u8.ToArray(), EngineHarness.Timeout());
-        var chunk = await console.ReadAsync(EngineHarness.Timeout());
+        var chunk = await console.ReadDataAsync(EngineHarness.Timeout());
 
-        Assert.Equal("hello"u8.ToArray(), chunk!.Value.Data.ToArray());
+        Assert.Equal("hello"u8.ToArray(), chunk);
         Assert.Equal(new ChardevStats(5, 0, 5, 0), chardev.Stats);
         Assert.Equal("hello"u8.ToArray(), chardev.Read(100));
     }

@@ -8,6 +8,9 @@ public sealed record ConsoleOptions
     /// <summary>Who is watching (an IP address and port, or a name for in-process consoles).</summary>
     public string RemoteAddress { get; init; } = "in-process";
 
+    /// <summary>Whose console this is (a hub connection id), so its later calls find it.</summary>
+    public string? Owner { get; init; }
+
     /// <summary>A read-only console sees output but may not write.</summary>
     public bool ReadOnly { get; init; }
 
@@ -18,5 +21,11 @@ public sealed record ConsoleOptions
     public long WindowBytes { get; init; }
 }
 
-/// <summary>Output handed to a console, with how many bytes it lost just before it.</summary>
-public readonly record struct ConsoleChunk(ReadOnlyMemory<byte> Data, long LostBefore);
+/// <summary>
+/// What a console reads next: output bytes, or an event (opened, closed, overrun, ...). Events are
+/// in order with the output, and are not held back by the flow-control window.
+/// </summary>
+public readonly record struct ConsoleChunk(byte[] Data, ChardevEvent? Event = null)
+{
+    public bool IsEvent => Event is not null;
+}

@@ -1,35 +1,43 @@
 namespace CharWeb.Engine.Consoles;
 
 /// <summary>
-/// One attached console. The chardev hands it output without ever waiting; the console keeps
-/// at most <see cref="ConsoleOptions.BufferBytes"/> queued, drops the oldest beyond that and
-/// counts the loss, so a slow console never slows the device or the other consoles.
+/// One attached console. The chardev hands it output and events without ever waiting; the console
+/// keeps at most <see cref="ConsoleOptions.BufferBytes"/> of output queued, drops the oldest beyond
+/// that and counts the loss (reported as an <c>overrun</c> event), so a slow console never slows
+/// the device or the other consoles.
 /// </summary>
 public sealed class ConsoleSession : IAsyncDisposable
 {
+    private const int MaxQueuedEvents = 256;
+
     private readonly Chardev _chardev;
     private readonly ConsoleOptions _options;
-    private readonly Queue<byte[]> _queue = new();
+    private readonly TimeProvider _time;
+    private readonly Queue<(long Seq, byte[] Data)> _data = new();
+    private readonly Queue<(long Seq, ChardevEvent? Event)> _events = new();
     private readonly Lock _lock = new();
     private TaskCompletionSource? _waiter;
+    private long _seq;
     private int _queuedBytes;
     private long _sent;
     private long _acknowledged;
     private long _lost;
     private long _lostUnreported;
+    private bool _overrunQueued;
     private bool _ended;
     private int _disposed;
 
-    internal ConsoleSession(Chardev chardev, ConsoleOptions options, DateTimeOffset since, ReadOnlySpan<byte> history)
+    internal ConsoleSession(Chardev chardev, ConsoleOptions options, TimeProvider time, ReadOnlySpan<byte> history)
     {
         _chardev = chardev;
         _options = options;
-        Since = since;
+        _time = time;
+        Since = time.GetUtcNow();
         if (!history.IsEmpty)
         {
             // Replay only what fits; what does not fit was never promised to this console.
             var tail = history.Length > options.BufferBytes ? history[^options.BufferBytes..] : history;
-            _queue.Enqueue(tail.ToArray());
+            _data.Enqueue((_seq++, tail.ToArray()));
             _queuedBytes = tail.Length;
         }
     }
@@ -40,12 +48,20 @@ public sealed class ConsoleSession : IAsyncDisposable
 
     public string RemoteAddress => _options.RemoteAddress;
 
+    public string? Owner => _options.Owner;
+
     public bool ReadOnly => _options.ReadOnly;
 
     public DateTimeOffset Since { get; }
 
+    /// <summary>The terminal size this console last asked for, if it did.</summary>
+    public (int Cols, int Rows)? Size { get; private set; }
+
     /// <summary>Bytes handed to the reader so far.</summary>
     public long BytesSent => Interlocked.Read(ref _sent);
+
+    /// <summary>Bytes the console said it has rendered.</summary>
+    public long BytesAcknowledged => Interlocked.Read(ref _acknowledged);
 
     /// <summary>Output bytes this console lost because it fell behind.</summary>
     public long BytesLost => Interlocked.Read(ref _lost);
@@ -65,7 +81,7 @@ public sealed class ConsoleSession : IAsyncDisposable
     /// <summary>Why the stream ended (chardev removed, console detached), once it has.</summary>
     public string? EndReason { get; private set; }
 
-    /// <summary>The next output, waiting for it if need be; null once the console has ended.</summary>
+    /// <summary>The next output or event, waiting for it if need be; null once the console has ended.</summary>
     public async ValueTask<ConsoleChunk?> ReadAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -73,14 +89,9 @@ public sealed class ConsoleSession : IAsyncDisposable
             Task wait;
             lock (_lock)
             {
-                if (_queue.Count > 0 && WindowOpen())
+                if (TryTake() is { } item)
                 {
-                    var data = _queue.Dequeue();
-                    _queuedBytes -= data.Length;
-                    _sent += data.Length;
-                    var lost = _lostUnreported;
-                    _lostUnreported = 0;
-                    return new ConsoleChunk(data, lost);
+                    return item;
                 }
 
                 if (_ended)
@@ -96,13 +107,18 @@ public sealed class ConsoleSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads until the console ends or <paramref name="cancellationToken"/> fires.</summary>
-    public async IAsyncEnumerable<ConsoleChunk> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Like <see cref="ReadAsync"/>, skipping events: the next output bytes, or null at the end.</summary>
+    public async ValueTask<byte[]?> ReadDataAsync(CancellationToken cancellationToken)
     {
-        while (await ReadAsync(cancellationToken) is { } chunk)
+        while (await ReadAsync(cancellationToken) is { } item)
         {
-            yield return chunk;
+            if (!item.IsEvent)
+            {
+                return item.Data;
+            }
         }
+
+        return null;
     }
 
     /// <summary>Flow control: total bytes this console has rendered since it attached.</summary>
@@ -120,6 +136,21 @@ public sealed class ConsoleSession : IAsyncDisposable
         ReadOnly
             ? throw new ChardevException(ChardevErrorKind.Conflict, "this console is read-only", [new FieldError("data", "a read-only console cannot write")])
             : _chardev.WriteAsync(data, cancellationToken);
+
+    /// <summary>The console's terminal size, passed to the device (pty, exec).</summary>
+    public void Resize(int cols, int rows)
+    {
+        if (cols is < 1 or > 1000 || rows is < 1 or > 1000)
+        {
+            throw ChardevException.Invalid(cols is < 1 or > 1000 ? "cols" : "rows", $"must be between 1 and 1000, got {cols}x{rows}");
+        }
+
+        Size = (cols, rows);
+        if (!ReadOnly)
+        {
+            _chardev.Resize(cols, rows);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -142,16 +173,49 @@ public sealed class ConsoleSession : IAsyncDisposable
                 return;
             }
 
-            _queue.Enqueue(chunk);
+            _data.Enqueue((_seq++, chunk));
             _queuedBytes += chunk.Length;
+            var lost = 0L;
             while (_queuedBytes > _options.BufferBytes)
             {
-                var dropped = _queue.Dequeue();
+                var dropped = _data.Dequeue().Data;
                 _queuedBytes -= dropped.Length;
-                _lost += dropped.Length;
-                _lostUnreported += dropped.Length;
+                lost += dropped.Length;
             }
 
+            if (lost > 0)
+            {
+                _lost += lost;
+                _lostUnreported += lost;
+                if (!_overrunQueued)
+                {
+                    // One pending overrun at a time; it carries the total lost when it is read.
+                    _overrunQueued = true;
+                    _events.Enqueue((_seq++, null));
+                }
+            }
+
+            WakeReader();
+        }
+    }
+
+    /// <summary>Called by the chardev for its events; never blocks, keeps the newest when flooded.</summary>
+    internal void Notify(ChardevEvent e)
+    {
+        lock (_lock)
+        {
+            if (_ended)
+            {
+                return;
+            }
+
+            if (_events.Count >= MaxQueuedEvents)
+            {
+                var (_, dropped) = _events.Dequeue();
+                _overrunQueued &= dropped is not null;
+            }
+
+            _events.Enqueue((_seq++, e));
             WakeReader();
         }
     }
@@ -169,6 +233,35 @@ public sealed class ConsoleSession : IAsyncDisposable
             EndReason = reason;
             WakeReader();
         }
+    }
+
+    /// <summary>The oldest item that may go now: events always, output while the window is open. Call under the lock.</summary>
+    private ConsoleChunk? TryTake()
+    {
+        var dataReady = _data.Count > 0 && WindowOpen();
+        var eventReady = _events.Count > 0;
+        if (eventReady && (!dataReady || _events.Peek().Seq < _data.Peek().Seq))
+        {
+            var (_, e) = _events.Dequeue();
+            if (e is null)
+            {
+                _overrunQueued = false;
+                e = new ChardevEvent(ChardevId, ChardevEventKind.Overrun, _time.GetUtcNow()) { Bytes = _lostUnreported, Total = _lost };
+                _lostUnreported = 0;
+            }
+
+            return new ConsoleChunk([], e);
+        }
+
+        if (dataReady)
+        {
+            var (_, data) = _data.Dequeue();
+            _queuedBytes -= data.Length;
+            _sent += data.Length;
+            return new ConsoleChunk(data);
+        }
+
+        return null;
     }
 
     private bool WindowOpen() => _options.WindowBytes <= 0 || _sent - _acknowledged < _options.WindowBytes;

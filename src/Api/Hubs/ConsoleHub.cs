@@ -1,0 +1,159 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading.Channels;
+using CharWeb.Engine;
+using CharWeb.Engine.Consoles;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace CharWeb.Api.Hubs;
+
+/// <summary>
+/// <c>/hubs/console</c>: browser consoles. Each <see cref="Attach"/> stream is one console with its
+/// own bounded queue and its own send loop, so a slow console only ever waits on itself.
+/// A connection opened with <c>?readonly=1</c> watches without writing.
+/// </summary>
+public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSettings> settings, IOptions<CharWebOptions> limits) : Hub
+{
+    public const string Path = "/hubs/console";
+    public const string EventMethod = "ChardevEvent";
+
+    private bool ReadOnlyConnection =>
+        Context.GetHttpContext()?.Request.Query["readonly"].ToString() is "1" or "true";
+
+    /// <summary>Attaches this caller as a console: history first, then live output, in order, with events in between.</summary>
+    public async IAsyncEnumerable<byte[]> Attach(string id, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var session = Open(id);
+        var caller = Clients.Caller;
+        try
+        {
+            while (await session.ReadAsync(cancellationToken) is { } item)
+            {
+                if (item.Event is { } e)
+                {
+                    await caller.SendAsync(EventMethod, id, HubWire.Event(e), cancellationToken);
+                    continue;
+                }
+
+                yield return item.Data;
+            }
+        }
+        finally
+        {
+            await session.DisposeAsync();
+        }
+    }
+
+    /// <summary>Console input into the device; answers the bytes it accepted (0 while its side is not connected).</summary>
+    public async Task<int> Write(string id, byte[] data)
+    {
+        var limit = limits.Value.MaxWriteBytes;
+        if (data.Length > limit)
+        {
+            throw new HubException($"a write may carry at most {limit} bytes, this one has {data.Length}");
+        }
+
+        if (Session(id) is { } session)
+        {
+            return await session.WriteAsync(data, Context.ConnectionAborted);
+        }
+
+        if (ReadOnlyConnection)
+        {
+            throw new HubException("this console is read-only");
+        }
+
+        return await Find(id).WriteAsync(data, Context.ConnectionAborted);
+    }
+
+    /// <summary>The terminal size of this console (pty and exec devices take it).</summary>
+    public void Resize(string id, int cols, int rows) =>
+        (Session(id) ?? throw new HubException($"not attached to '{id}'")).Resize(cols, rows);
+
+    /// <summary>Sends a break into the device.</summary>
+    public async Task SendBreak(string id)
+    {
+        if (ReadOnlyConnection)
+        {
+            throw new HubException("this console is read-only");
+        }
+
+        await Find(id).SendBreakAsync(Context.ConnectionAborted);
+    }
+
+    /// <summary>Flow control: total bytes this console has rendered since it attached.</summary>
+    public void Ack(string id, long bytes) => Session(id)?.Acknowledge(bytes);
+
+    /// <summary>The chardev list, sent again whenever a chardev is created, removed or changes state, and with fresh stats.</summary>
+    public async IAsyncEnumerable<List<Dictionary<string, object?>>> WatchChardevs([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var dirty = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+        void OnEvent(ChardevEvent e) => dirty.Writer.TryWrite(true);
+        registry.EventRaised += OnEvent;
+        var interval = TimeSpan.FromMilliseconds(settings.Value.StatsIntervalMs);
+        var last = "";
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var list = registry.All.Select(HubWire.Summary).ToList();
+                var json = JsonSerializer.Serialize(list);
+                if (json != last)
+                {
+                    last = json;
+                    yield return list;
+                }
+
+                using var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                tick.CancelAfter(interval);
+                try
+                {
+                    await dirty.Reader.WaitToReadAsync(tick.Token);
+                    dirty.Reader.TryRead(out _);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // The stats interval passed: send fresh counters if they moved.
+                }
+            }
+        }
+        finally
+        {
+            registry.EventRaised -= OnEvent;
+        }
+    }
+
+    private ConsoleSession Open(string id)
+    {
+        var chardev = Find(id);
+        if (Session(id) is not null)
+        {
+            throw new HubException($"this connection is already attached to '{id}'");
+        }
+
+        var http = Context.GetHttpContext();
+        var remote = http?.Connection.RemoteIpAddress is { } ip ? $"{ip}:{http.Connection.RemotePort}" : Context.ConnectionId;
+        try
+        {
+            return chardev.Attach(new ConsoleOptions
+            {
+                RemoteAddress = remote,
+                Owner = Context.ConnectionId,
+                ReadOnly = ReadOnlyConnection,
+                BufferBytes = settings.Value.BufferBytes,
+                WindowBytes = settings.Value.WindowBytes,
+            });
+        }
+        catch (ChardevException ex)
+        {
+            throw new HubException(ex.Message);
+        }
+    }
+
+    private Chardev Find(string id) =>
+        registry.TryGet(id, out var chardev) ? chardev : throw new HubException($"no chardev is named '{id}'");
+
+    private ConsoleSession? Session(string id) =>
+        registry.TryGet(id, out var chardev) ? chardev.Consoles.FirstOrDefault(c => c.Owner == Context.ConnectionId) : null;
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using CharWeb.Engine;
+
+namespace CharWeb.Api.Hubs;
+
+/// <summary>
+/// What the hub sends besides output bytes, as plain camelCase maps, so the JSON and the
+/// MessagePack protocols carry the same names.
+/// </summary>
+internal static class HubWire
+{
+    public static Dictionary<string, object?> Event(ChardevEvent e)
+    {
+        var wire = new Dictionary<string, object?>
+        {
+            ["kind"] = Name(e.Kind),
+            ["time"] = e.Time.ToString("O"),
+        };
+        Add(wire, "consoles", e.Consoles);
+        Add(wire, "reason", e.Reason);
+        Add(wire, "bytes", e.Bytes);
+        Add(wire, "total", e.Total);
+        Add(wire, "state", e.State is { } s ? Name(s) : null);
+        return wire;
+    }
+
+    public static Dictionary<string, object?> Summary(Chardev chardev)
+    {
+        var stats = chardev.Stats;
+        return new Dictionary<string, object?>
+        {
+            ["id"] = chardev.Id,
+            ["type"] = chardev.Definition.Backend!.Type,
+            ["filename"] = chardev.Filename,
+            ["state"] = Name(chardev.State),
+            ["connected"] = chardev.Connected,
+            ["consoles"] = chardev.Consoles.Length,
+            ["history"] = chardev.Definition.History,
+            ["logfile"] = chardev.Definition.Logfile is not null,
+            ["ptyPath"] = chardev.PtyPath,
+            ["lastError"] = chardev.LastError,
+            ["outputBytes"] = stats.OutputBytes,
+            ["outputDropped"] = stats.OutputDropped,
+            ["inputBytes"] = stats.InputBytes,
+            ["inputDropped"] = stats.InputDropped,
+        };
+    }
+
+    private static string Name<T>(T value)
+        where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+
+    private static void Add(Dictionary<string, object?> wire, string key, object? value)
+    {
+        if (value is not null)
+        {
+            wire[key] = value;
+        }
+    }
+}

@@ -2,6 +2,9 @@
 #pragma warning disable CS0618
 using CharWeb.Client.Api.Chardevs.Item.Backend;
 using CharWeb.Client.Api.Chardevs.Item.Break;
+using CharWeb.Client.Api.Chardevs.Item.Consoles;
+using CharWeb.Client.Api.Chardevs.Item.History;
+using CharWeb.Client.Api.Chardevs.Item.Log;
 using CharWeb.Client.Api.Chardevs.Item.Read;
 using CharWeb.Client.Api.Chardevs.Item.Write;
 using CharWeb.Client.Models;
@@ -30,6 +33,21 @@ namespace CharWeb.Client.Api.Chardevs.Item
         public global::CharWeb.Client.Api.Chardevs.Item.Break.BreakRequestBuilder Break
         {
             get => new global::CharWeb.Client.Api.Chardevs.Item.Break.BreakRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The consoles property</summary>
+        public global::CharWeb.Client.Api.Chardevs.Item.Consoles.ConsolesRequestBuilder Consoles
+        {
+            get => new global::CharWeb.Client.Api.Chardevs.Item.Consoles.ConsolesRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The history property</summary>
+        public global::CharWeb.Client.Api.Chardevs.Item.History.HistoryRequestBuilder History
+        {
+            get => new global::CharWeb.Client.Api.Chardevs.Item.History.HistoryRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The log property</summary>
+        public global::CharWeb.Client.Api.Chardevs.Item.Log.LogRequestBuilder Log
+        {
+            get => new global::CharWeb.Client.Api.Chardevs.Item.Log.LogRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The read property</summary>
         public global::CharWeb.Client.Api.Chardevs.Item.Read.ReadRequestBuilder Read

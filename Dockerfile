@@ -1,5 +1,9 @@
 # CharWeb: multi-stage build. The test PublishedAppTests runs this same publish command and starts its output.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# The build runs 'npm ci' in src/wwwroot for xterm.js and SignalR (pinned by package-lock.json).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN dotnet publish src/Api/Api.csproj -c Release -o /app

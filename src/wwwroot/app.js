@@ -1,0 +1,229 @@
+// CharWeb's browser console: xterm.js on a SignalR (MessagePack) stream of the chardev's bytes.
+// Flow control: every byte xterm has rendered is acknowledged, so the server never floods this tab.
+(() => {
+  'use strict';
+
+  const params = new URLSearchParams(location.search);
+  const readOnly = params.get('readonly') === '1';
+  const ackEvery = 64 * 1024;
+  const encoder = new TextEncoder();
+  const $ = id => document.getElementById(id);
+
+  const connection = new signalR.HubConnectionBuilder()
+    .withUrl('/hubs/console' + (readOnly ? '?readonly=1' : ''))
+    .withHubProtocol(new signalR.protocols.msgpack.MessagePackHubProtocol())
+    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: c => Math.min(500 * 2 ** c.previousRetryCount, 10000) })
+    .configureLogging(signalR.LogLevel.Warning)
+    .build();
+  // Match the server's KeepAliveSeconds (5) and ClientTimeoutSeconds (15).
+  connection.keepAliveIntervalInMilliseconds = 5000;
+  connection.serverTimeoutInMilliseconds = 15000;
+
+  const term = new Terminal({
+    cursorBlink: true,
+    scrollback: 10000,
+    disableStdin: readOnly,
+    fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, monospace',
+    fontSize: 14,
+    theme: { background: '#0b0e11', foreground: '#d7dde4', cursor: '#4fb3ff', selectionBackground: '#2d4356' },
+  });
+  const fit = new FitAddon.FitAddon();
+  term.loadAddon(fit);
+
+  const state = { current: params.get('console'), chardevs: new Map(), subscription: null, rendered: 0, acked: 0,
+                  pending: 0, lost: 0, device: '', consoles: 0, opened: false };
+  // For people debugging in devtools, and for the browser tests.
+  window.charweb = { term, connection, state };
+
+  // ---- chardev list --------------------------------------------------------------------------
+  function renderList(list) {
+    state.chardevs = new Map(list.map(c => [c.id, c]));
+    $('count').textContent = list.length ? `(${list.length})` : '';
+    $('empty-list').hidden = list.length > 0;
+    $('chardevs').replaceChildren(...list.map(c => {
+      const li = document.createElement('li');
+      li.dataset.id = c.id;
+      li.className = c.id === state.current ? 'active' : '';
+      li.title = c.lastError ? `${c.state}: ${c.lastError}` : c.state;
+      const dot = document.createElement('span');
+      dot.className = 'dot ' + c.state;
+      const id = document.createElement('span');
+      id.className = 'id';
+      id.textContent = c.id;
+      const viewers = document.createElement('span');
+      viewers.className = 'viewers';
+      viewers.textContent = c.consoles ? String(c.consoles) : '';
+      viewers.title = `${c.consoles} console${c.consoles === 1 ? '' : 's'} attached`;
+      const meta = document.createElement('span');
+      meta.className = 'meta mono';
+      meta.textContent = `${c.filename} · out ${bytes(c.outputBytes)} · dropped ${bytes(c.outputDropped)}`;
+      li.append(dot, id, viewers, meta);
+      li.addEventListener('click', () => open(c.id));
+      return li;
+    }));
+    const current = state.current && state.chardevs.get(state.current);
+    if (current) {
+      state.device = current.state;
+      state.consoles = current.consoles;
+      $('filename').textContent = current.filename;
+      $('dot').className = 'dot ' + current.state;
+      const download = $('download');
+      download.href = `/api/chardevs/${encodeURIComponent(current.id)}/${current.logfile ? 'log' : 'history'}`;
+      download.textContent = current.logfile ? 'Download log' : 'Download history';
+      renderStatus();
+    }
+  }
+
+  function watchList() {
+    connection.stream('WatchChardevs').subscribe({
+      next: renderList,
+      error: err => message(`chardev list: ${err.message}`),
+      complete: () => {},
+    });
+  }
+
+  // ---- one console ---------------------------------------------------------------------------
+  function open(id) {
+    if (state.subscription && state.current === id) return;
+    detach();
+    state.current = id;
+    const url = new URL(location.href);
+    url.searchParams.set('console', id);
+    history.replaceState(null, '', url);
+    for (const li of $('chardevs').children) li.classList.toggle('active', li.dataset.id === id);
+    $('welcome').hidden = true;
+    $('view').hidden = false;
+    $('title').textContent = id;
+    $('ro-badge').hidden = !readOnly;
+    for (const b of ['break', 'paste']) $(b).disabled = readOnly;
+    const ro = new URL(location.href);
+    ro.searchParams.set('readonly', '1');
+    $('readonly-link').href = ro.toString();
+    if (!state.opened) {
+      term.open($('terminal'));
+      state.opened = true;
+      new ResizeObserver(() => fitToWindow()).observe($('terminal'));
+    }
+    attach();
+    term.focus();
+  }
+
+  function attach() {
+    if (!state.current || connection.state !== signalR.HubConnectionState.Connected) return;
+    const id = state.current;
+    term.reset();
+    Object.assign(state, { rendered: 0, acked: 0, pending: 0, lost: 0 });
+    message('');
+    state.subscription = connection.stream('Attach', id).subscribe({
+      next: data => {
+        state.pending++;
+        term.write(data, () => {
+          state.pending--;
+          state.rendered += data.length;
+          if (state.rendered - state.acked >= ackEvery || state.pending === 0) {
+            state.acked = state.rendered;
+            connection.send('Ack', id, state.rendered).catch(() => {});
+          }
+        });
+      },
+      complete: () => { state.subscription = null; renderStatus(); },
+      error: err => { state.subscription = null; message(err.message); renderStatus(); },
+    });
+    fitToWindow(true);
+    renderStatus();
+  }
+
+  function detach() {
+    if (state.subscription) {
+      state.subscription.dispose();
+      state.subscription = null;
+    }
+  }
+
+  function fitToWindow(always) {
+    if (!state.opened) return;
+    const before = `${term.cols}x${term.rows}`;
+    fit.fit();
+    if ((always || `${term.cols}x${term.rows}` !== before) && state.subscription) {
+      connection.invoke('Resize', state.current, term.cols, term.rows).catch(err => message(err.message));
+    }
+    renderStatus();
+  }
+
+  function write(bytesToSend) {
+    if (readOnly || !state.current) return;
+    connection.invoke('Write', state.current, bytesToSend)
+      .then(accepted => { if (accepted < bytesToSend.length) message(`device not connected: ${bytesToSend.length - accepted} bytes dropped`); })
+      .catch(err => message(err.message));
+  }
+
+  term.onData(text => write(encoder.encode(text)));
+  term.onBinary(text => write(Uint8Array.from(text, c => c.charCodeAt(0) & 0xff)));
+
+  connection.on('ChardevEvent', (id, e) => {
+    if (id !== state.current) return;
+    switch (e.kind) {
+      case 'overrun': state.lost = e.total ?? state.lost + (e.bytes ?? 0); break;
+      case 'opened': case 'closed': case 'changed': case 'failed': state.device = e.state ?? state.device; if (e.reason) message(e.reason); break;
+      case 'consoles': state.consoles = e.consoles; break;
+      case 'inputDropped': message(`device not connected: ${e.bytes} bytes of input dropped`); break;
+      case 'break': message('break'); break;
+      case 'removed': message('this chardev was removed'); state.device = 'removed'; break;
+    }
+    renderStatus();
+  });
+
+  // ---- status line ---------------------------------------------------------------------------
+  function renderStatus() {
+    const link = connection.state === signalR.HubConnectionState.Connected ? ['connected', 'ok']
+      : connection.state === signalR.HubConnectionState.Reconnecting ? ['reconnecting…', 'warn'] : ['disconnected', 'bad'];
+    $('link').textContent = link[0];
+    $('link').className = 'pill ' + link[1];
+    $('st-link').textContent = state.subscription ? `● ${link[0]}` : `○ ${link[0] === 'connected' ? 'not attached' : link[0]}`;
+    $('st-link').className = state.subscription ? link[1] : 'warn';
+    $('st-device').textContent = state.device ? `device ${state.device}` : '';
+    $('st-device').className = state.device === 'open' ? 'ok' : state.device === 'failed' || state.device === 'removed' ? 'bad' : 'warn';
+    $('st-consoles').textContent = `${state.consoles} console${state.consoles === 1 ? '' : 's'}`;
+    $('st-lost').textContent = `lost ${bytes(state.lost)}`;
+    $('st-lost').className = state.lost ? 'warn' : '';
+    $('st-size').textContent = state.opened ? `${term.cols}×${term.rows}` : '';
+  }
+
+  function message(text) { $('st-message').textContent = text; }
+
+  function bytes(n) {
+    if (n == null) return '';
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    return `${i ? n.toFixed(1) : n} ${units[i]}`;
+  }
+
+  // ---- buttons ------------------------------------------------------------------------------
+  $('break').addEventListener('click', () => connection.invoke('SendBreak', state.current).catch(err => message(err.message)));
+  $('copy').addEventListener('click', () => navigator.clipboard.writeText(term.getSelection()).catch(err => message(err.message)));
+  $('paste').addEventListener('click', () => navigator.clipboard.readText().then(t => term.paste(t)).catch(err => message(err.message)));
+
+  // ---- connection ---------------------------------------------------------------------------
+  connection.onreconnecting(() => { state.subscription = null; renderStatus(); });
+  connection.onreconnected(() => { watchList(); attach(); });
+  connection.onclose(() => { state.subscription = null; renderStatus(); setTimeout(start, 2000); });
+
+  async function start() {
+    try {
+      await connection.start();
+      watchList();
+      if (state.current) {
+        const id = state.current;
+        state.current = null;
+        open(id);
+      }
+    } catch (err) {
+      renderStatus();
+      setTimeout(start, 2000);
+    }
+    renderStatus();
+  }
+
+  start();
+})();

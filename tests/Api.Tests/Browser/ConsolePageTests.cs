@@ -1,0 +1,122 @@
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+
+namespace CharWeb.Api.Tests.Browser;
+
+/// <summary>The console page in a real Chromium against a real server, as a person would use it.</summary>
+public sealed class ConsolePageTests
+{
+    [Fact]
+    public async Task TypeSeeEchoResizeReloadReplayShareAndReadOnly()
+    {
+        await using var server = await CharWebServer.StartAsync();
+        await server.CreateAsync("""{"id": "echo", "history": 65536, "backend": {"type": "testdev"}}""");
+        await using var browser = await BrowserSession.StartAsync();
+        var url = new Uri(server.BaseAddress, "/?console=echo");
+
+        // Type a line and find it in the xterm buffer (testdev echoes it back).
+        var page = await browser.OpenAsync(url);
+        await page.Locator("#chardevs li[data-id=echo]").WaitForAsync();
+        await WaitForConsolesAsync(server, 1);
+        await page.Locator("#terminal").ClickAsync();
+        await page.Keyboard.TypeAsync("hello from chromium");
+        await page.Keyboard.PressAsync("Enter");
+        await BrowserSession.WaitForTerminalTextAsync(page, "hello from chromium");
+        Assert.Equal(20, (await server.GetAsync("echo"))["stats"]!["inputBytes"]!.GetValue<long>());
+
+        // A second page sees the same output.
+        var second = await browser.OpenAsync(url);
+        await WaitForConsolesAsync(server, 2);
+        using (var _ = await server.PostJsonAsync("/api/chardevs/echo/write", """{"data": "\r\nshared line\r\n"}"""))
+        {
+        }
+
+        await BrowserSession.WaitForTerminalTextAsync(page, "shared line");
+        await BrowserSession.WaitForTerminalTextAsync(second, "shared line");
+
+        // A UTF-8 character split across two writes still renders as one character: xterm gets bytes.
+        using (var _ = await server.PostJsonAsync("/api/chardevs/echo/write", """{"data": "bmHD", "format": "base64"}"""))
+        using (var __ = await server.PostJsonAsync("/api/chardevs/echo/write", """{"data": "r3ZlDQo=", "format": "base64"}"""))
+        {
+        }
+
+        await BrowserSession.WaitForTerminalTextAsync(page, "naïve");
+
+        // Break reaches the device (testdev reports it as an event the page shows).
+        await page.Locator("#break").ClickAsync();
+        await page.Locator("#st-message", new PageLocatorOptions { HasText = "break" }).WaitForAsync();
+
+        // The download link serves the history.
+        var download = await page.Locator("#download").GetAttributeAsync("href");
+        Assert.Equal("/api/chardevs/echo/history", download);
+        Assert.Contains("naïve", await server.Http.GetStringAsync(download, CharWebServer.Timeout()));
+
+        // Resizing the window resizes the terminal, and the server hears it.
+        var before = await ConsoleSizesAsync(server);
+        await page.SetViewportSizeAsync(800, 500);
+        await WaitUntilAsync(async () => (await ConsoleSizesAsync(server)).Except(before).Any());
+        var cols = await page.EvaluateAsync<int>("() => window.charweb.term.cols");
+        Assert.Contains(cols, (await ConsoleSizesAsync(server)).Select(s => s.Cols));
+
+        // Reload: history comes back.
+        await page.ReloadAsync();
+        await BrowserSession.WaitForTerminalTextAsync(page, "hello from chromium");
+        await BrowserSession.WaitForTerminalTextAsync(page, "shared line");
+
+        // A read-only page shows output but cannot write.
+        var readOnly = await browser.OpenAsync(new Uri(server.BaseAddress, "/?console=echo&readonly=1"));
+        await BrowserSession.WaitForTerminalTextAsync(readOnly, "shared line");
+        var inputBefore = (await server.GetAsync("echo"))["stats"]!["inputBytes"]!.GetValue<long>();
+        await readOnly.Locator("#terminal").ClickAsync();
+        await readOnly.Keyboard.TypeAsync("must not arrive");
+        Assert.True(await readOnly.Locator("#break").IsDisabledAsync());
+        Assert.True(await readOnly.Locator("#ro-badge").IsVisibleAsync());
+        var consoles = await server.Http.GetStringAsync("/api/chardevs/echo/consoles", CharWebServer.Timeout());
+        Assert.Contains("\"readOnly\":true", consoles);
+        Assert.Equal(inputBefore, (await server.GetAsync("echo"))["stats"]!["inputBytes"]!.GetValue<long>());
+        Assert.DoesNotContain("must not arrive", await BrowserSession.TerminalTextAsync(page));
+
+        // The page as a person sees it.
+        var shots = Path.Combine(AppContext.BaseDirectory, "artifacts");
+        Directory.CreateDirectory(shots);
+        await page.SetViewportSizeAsync(1280, 720);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-page.png") });
+        await readOnly.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-page-readonly.png") });
+    }
+
+    [Fact]
+    public async Task ChardevListFollowsCreateAndRemoveWithoutReload()
+    {
+        await using var server = await CharWebServer.StartAsync();
+        await using var browser = await BrowserSession.StartAsync();
+        var page = await browser.OpenAsync(server.BaseAddress);
+        await page.Locator("#empty-list").WaitForAsync();
+
+        await server.CreateAsync("""{"id": "appears", "backend": {"type": "null"}}""");
+        await page.Locator("#chardevs li[data-id=appears]").WaitForAsync();
+        using (var _ = await server.Http.DeleteAsync("/api/chardevs/appears", CharWebServer.Timeout()))
+        {
+        }
+
+        await page.Locator("#chardevs li[data-id=appears]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached });
+    }
+
+    private static async Task WaitForConsolesAsync(CharWebServer server, int count) =>
+        await WaitUntilAsync(async () => (await server.GetAsync("echo"))["consoles"]!.GetValue<int>() == count);
+
+    private static async Task<List<(int Cols, int Rows)>> ConsoleSizesAsync(CharWebServer server)
+    {
+        var list = JsonNode.Parse(await server.Http.GetStringAsync("/api/chardevs/echo/consoles", CharWebServer.Timeout()))!.AsArray();
+        return list.Where(c => c!["cols"] is not null).Select(c => (c!["cols"]!.GetValue<int>(), c["rows"]!.GetValue<int>())).ToList();
+    }
+
+    /// <summary>Polls a server-side condition (no event to wait on) until it holds or the timeout fires.</summary>
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var timeout = CharWebServer.Timeout(20);
+        while (!await condition())
+        {
+            await Task.Delay(50, timeout);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using CharWeb.Engine.Backends;
+using CharWeb.Engine.Consoles;
+
+namespace CharWeb.Engine.Tests;
+
+/// <summary>Events travel in order with a console's output, and are not held back by its window.</summary>
+public sealed class ConsoleEventTests
+{
+    [Fact]
+    public async Task EventsPassAClosedWindow()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var chardev = await engine.CreateAsync("dev", new TestdevBackendOptions());
+        await using var console = chardev.Attach(new ConsoleOptions { WindowBytes = 4 });
+        await DrainEventsAsync(console);
+        await chardev.WriteAsync("12345678"u8.ToArray(), EngineHarness.Timeout());
+        await chardev.WriteAsync("more"u8.ToArray(), EngineHarness.Timeout());
+        Assert.Equal("12345678"u8.ToArray(), await console.ReadDataAsync(EngineHarness.Timeout()));
+
+        await chardev.SendBreakAsync(EngineHarness.Timeout());
+        var next = await console.ReadAsync(EngineHarness.Timeout());
+
+        Assert.Equal(ChardevEventKind.Break, next!.Value.Event!.Kind);
+        Assert.Equal(4, console.QueuedBytes);
+    }
+
+    [Fact]
+    public async Task RemovedComesAfterTheLastOutputAndThenTheStreamEnds()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var chardev = await engine.CreateAsync("dev", new TestdevBackendOptions());
+        var console = chardev.Attach(new ConsoleOptions());
+        await chardev.WriteAsync("last words"u8.ToArray(), EngineHarness.Timeout());
+
+        await engine.Registry.RemoveAsync("dev", EngineHarness.Timeout());
+        var items = new List<ConsoleChunk>();
+        while (await console.ReadAsync(EngineHarness.Timeout()) is { } item)
+        {
+            items.Add(item);
+        }
+
+        Assert.Equal("last words"u8.ToArray(), items.Single(i => !i.IsEvent).Data);
+        Assert.Equal(ChardevEventKind.Removed, items[^1].Event?.Kind);
+        Assert.True(items.FindIndex(i => !i.IsEvent) < items.Count - 1);
+    }
+
+    [Fact]
+    public async Task LossesWhileBehindAreReportedAsOneOverrunWithTheTotal()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var chardev = await engine.CreateAsync("dev", new TestdevBackendOptions());
+        await using var console = chardev.Attach(new ConsoleOptions { BufferBytes = 1000 });
+        await DrainEventsAsync(console);
+
+        for (var i = 0; i < 100; i++)
+        {
+            await chardev.WriteAsync(new byte[100], EngineHarness.Timeout());
+        }
+
+        var overrun = await console.ReadAsync(EngineHarness.Timeout());
+        Assert.Equal(ChardevEventKind.Overrun, overrun!.Value.Event!.Kind);
+        Assert.Equal(9000, overrun.Value.Event.Bytes);
+        Assert.Equal(9000, console.BytesLost);
+        var received = 0;
+        while (console.QueuedBytes > 0)
+        {
+            var item = await console.ReadAsync(EngineHarness.Timeout());
+            Assert.False(item!.Value.IsEvent, "one overrun event, not one per dropped chunk");
+            received += item.Value.Data.Length;
+        }
+
+        Assert.Equal(1000, received);
+    }
+
+    [Fact]
+    public async Task InputToADisconnectedDeviceIsToldToItsConsoles()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("charweb-engine-").FullName;
+        Directory.CreateDirectory(Path.Combine(dataDir, "sub"));
+        await using (var engine = await EngineHarness.StartAsync(dataDir))
+        {
+            await engine.CreateAsync("f", new FileBackendOptions { Path = "sub/out" });
+        }
+
+        Directory.Delete(Path.Combine(dataDir, "sub"), recursive: true);
+        await using var restarted = await EngineHarness.StartAsync(dataDir);
+        var chardev = restarted.Registry.Get("f");
+        await using var console = chardev.Attach(new ConsoleOptions());
+        await DrainEventsAsync(console);
+
+        Assert.Equal(0, await console.WriteAsync("abc"u8.ToArray(), EngineHarness.Timeout()));
+        var told = await console.ReadAsync(EngineHarness.Timeout());
+
+        Assert.Equal(ChardevEventKind.InputDropped, told!.Value.Event!.Kind);
+        Assert.Equal(3, told.Value.Event.Bytes);
+        Assert.Equal(ChardevState.Failed, told.Value.Event.State);
+    }
+
+    private static async Task DrainEventsAsync(ConsoleSession console)
+    {
+        // The console's own "consoles" event comes first; take it so the test reads what follows.
+        var first = await console.ReadAsync(EngineHarness.Timeout());
+        Assert.Equal(ChardevEventKind.Consoles, first!.Value.Event?.Kind);
+    }
+}

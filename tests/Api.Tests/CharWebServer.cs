@@ -29,12 +29,12 @@ public sealed class CharWebServer : IAsyncDisposable
         CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken, new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token).Token;
 
     /// <summary>Starts a server; <paramref name="contentRoot"/> defaults to an empty folder, so no appsettings.json applies.</summary>
-    public static async Task<CharWebServer> StartAsync(string? dataDir = null, IDictionary<string, string?>? settings = null, string? contentRoot = null)
+    public static async Task<CharWebServer> StartAsync(string? dataDir = null, IDictionary<string, string?>? settings = null, string? contentRoot = null, int port = 0)
     {
         dataDir ??= Directory.CreateTempSubdirectory("charweb-api-").FullName;
         contentRoot ??= Directory.CreateTempSubdirectory("charweb-root-").FullName;
         var app = CharWebApp.Create(
-            ["--urls=http://127.0.0.1:0", $"--contentRoot={contentRoot}", $"--CharWeb:DataDir={dataDir}"],
+            [$"--urls=http://127.0.0.1:{port}", $"--contentRoot={contentRoot}", $"--CharWeb:DataDir={dataDir}"],
             builder => builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>()));
         await app.StartAsync(Timeout());
         return new CharWebServer(app, dataDir);

@@ -101,6 +101,36 @@ public sealed class ConsolePageTests
         await page.Locator("#chardevs li[data-id=appears]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached });
     }
 
+    [Fact]
+    public async Task PageReconnectsAndReattachesAfterTheServerRestarts()
+    {
+        var port = FreePort();
+        var server = await CharWebServer.StartAsync(port: port);
+        await server.CreateAsync("""{"id": "echo", "history": 4096, "backend": {"type": "testdev"}}""");
+        await using var browser = await BrowserSession.StartAsync();
+        var page = await browser.OpenAsync(new Uri(server.BaseAddress, "/?console=echo"));
+        await WaitForConsolesAsync(server, 1);
+        var dataDir = server.DataDir;
+
+        await server.DisposeAsync();
+        await page.Locator("#link", new PageLocatorOptions { HasText = "reconnecting" }).WaitForAsync();
+        await using var restarted = await CharWebServer.StartAsync(dataDir, port: port);
+        await page.Locator("#link", new PageLocatorOptions { HasTextRegex = new System.Text.RegularExpressions.Regex("^connected$") }).WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        await WaitForConsolesAsync(restarted, 1);
+        using (var _ = await restarted.PostJsonAsync("/api/chardevs/echo/write", """{"data": "after restart\r\n"}"""))
+        {
+        }
+
+        await BrowserSession.WaitForTerminalTextAsync(page, "after restart");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private static async Task WaitForConsolesAsync(CharWebServer server, int count) =>
         await WaitUntilAsync(async () => (await server.GetAsync("echo"))["consoles"]!.GetValue<int>() == count);
 

@@ -75,15 +75,7 @@ public sealed class ConsoleEventTests
     [Fact]
     public async Task InputToADisconnectedDeviceIsToldToItsConsoles()
     {
-        var dataDir = Directory.CreateTempSubdirectory("charweb-engine-").FullName;
-        Directory.CreateDirectory(Path.Combine(dataDir, "sub"));
-        await using (var engine = await EngineHarness.StartAsync(dataDir))
-        {
-            await engine.CreateAsync("f", new FileBackendOptions { Path = "sub/out" });
-        }
-
-        Directory.Delete(Path.Combine(dataDir, "sub"), recursive: true);
-        await using var restarted = await EngineHarness.StartAsync(dataDir);
+        await using var restarted = await EngineHarness.StartWithDisconnectedFileAsync("f");
         var chardev = restarted.Registry.Get("f");
         await using var console = chardev.Attach(new ConsoleOptions());
         await DrainEventsAsync(console);

@@ -36,6 +36,23 @@ internal sealed class EngineHarness : IAsyncDisposable
         return new EngineHarness(dataDir, registry, time);
     }
 
+    /// <summary>
+    /// A server restarted after the folder of a stored file chardev vanished: chardev
+    /// <paramref name="id"/> is back in state failed, its device side not connected.
+    /// </summary>
+    public static async Task<EngineHarness> StartWithDisconnectedFileAsync(string id)
+    {
+        var dataDir = Directory.CreateTempSubdirectory("charweb-engine-").FullName;
+        Directory.CreateDirectory(Path.Combine(dataDir, "sub"));
+        await using (var engine = await StartAsync(dataDir))
+        {
+            await engine.CreateAsync(id, new Backends.FileBackendOptions { Path = "sub/out.txt" });
+        }
+
+        Directory.Delete(Path.Combine(dataDir, "sub"), recursive: true);
+        return await StartAsync(dataDir);
+    }
+
     public Task<Chardev> CreateAsync(string id, BackendOptions backend, int history = 0, string? logfile = null, bool logappend = false) =>
         Registry.CreateAsync(new ChardevDefinition { Id = id, Backend = backend, History = history, Logfile = logfile, Logappend = logappend }, Timeout());
 

@@ -53,15 +53,7 @@ public sealed class PersistenceTests
     [Fact]
     public async Task StoredChardevThatCannotOpenComesBackFailedAndDropsInput()
     {
-        var dataDir = Directory.CreateTempSubdirectory("charweb-engine-").FullName;
-        Directory.CreateDirectory(Path.Combine(dataDir, "sub"));
-        await using (var engine = await EngineHarness.StartAsync(dataDir))
-        {
-            await engine.CreateAsync("f", new FileBackendOptions { Path = "sub/out.txt" });
-        }
-
-        Directory.Delete(Path.Combine(dataDir, "sub"), recursive: true);
-        await using var restarted = await EngineHarness.StartAsync(dataDir);
+        await using var restarted = await EngineHarness.StartWithDisconnectedFileAsync("f");
         var chardev = restarted.Registry.Get("f");
         var dropped = new List<ChardevEvent>();
         chardev.EventRaised += dropped.Add;

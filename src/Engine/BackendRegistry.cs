@@ -16,7 +16,8 @@ public sealed class BackendRegistry
         .Add(NullBackend.Kind)
         .Add(RingbufBackend.Kind)
         .Add(TestdevBackend.Kind)
-        .Add(FileBackend.Kind);
+        .Add(FileBackend.Kind)
+        .Add(SocketBackend.Kind);
 
     public BackendRegistry Add(BackendKind kind)
     {

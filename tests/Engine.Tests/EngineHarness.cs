@@ -1,3 +1,4 @@
+using CharWeb.Engine.Backends;
 using CharWeb.Engine.Json;
 using CharWeb.Engine.Persistence;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -46,7 +47,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         Directory.CreateDirectory(Path.Combine(dataDir, "sub"));
         await using (var engine = await StartAsync(dataDir))
         {
-            await engine.CreateAsync(id, new Backends.FileBackendOptions { Path = "sub/out.txt" });
+            await engine.CreateAsync(id, new FileBackendOptions { Path = "sub/out.txt" });
         }
 
         Directory.Delete(Path.Combine(dataDir, "sub"), recursive: true);

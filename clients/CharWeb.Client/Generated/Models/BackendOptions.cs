@@ -8,7 +8,7 @@ using System;
 namespace CharWeb.Client.Models
 {
     /// <summary>
-    /// Composed type wrapper for classes <see cref="global::CharWeb.Client.Models.FileBackendOptions"/>, <see cref="global::CharWeb.Client.Models.NullBackendOptions"/>, <see cref="global::CharWeb.Client.Models.RingbufBackendOptions"/>, <see cref="global::CharWeb.Client.Models.TestdevBackendOptions"/>
+    /// Composed type wrapper for classes <see cref="global::CharWeb.Client.Models.FileBackendOptions"/>, <see cref="global::CharWeb.Client.Models.NullBackendOptions"/>, <see cref="global::CharWeb.Client.Models.RingbufBackendOptions"/>, <see cref="global::CharWeb.Client.Models.SocketBackendOptions"/>, <see cref="global::CharWeb.Client.Models.TestdevBackendOptions"/>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class BackendOptions : IComposedTypeWrapper, IParsable
@@ -36,6 +36,14 @@ namespace CharWeb.Client.Models
 #nullable restore
 #else
         public global::CharWeb.Client.Models.RingbufBackendOptions RingbufBackendOptions { get; set; }
+#endif
+        /// <summary>Composed type representation for type <see cref="global::CharWeb.Client.Models.SocketBackendOptions"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::CharWeb.Client.Models.SocketBackendOptions? SocketBackendOptions { get; set; }
+#nullable restore
+#else
+        public global::CharWeb.Client.Models.SocketBackendOptions SocketBackendOptions { get; set; }
 #endif
         /// <summary>Composed type representation for type <see cref="global::CharWeb.Client.Models.TestdevBackendOptions"/></summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -67,6 +75,10 @@ namespace CharWeb.Client.Models
             {
                 result.RingbufBackendOptions = new global::CharWeb.Client.Models.RingbufBackendOptions();
             }
+            else if("socket".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.SocketBackendOptions = new global::CharWeb.Client.Models.SocketBackendOptions();
+            }
             else if("testdev".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
             {
                 result.TestdevBackendOptions = new global::CharWeb.Client.Models.TestdevBackendOptions();
@@ -90,6 +102,10 @@ namespace CharWeb.Client.Models
             else if(RingbufBackendOptions != null)
             {
                 return RingbufBackendOptions.GetFieldDeserializers();
+            }
+            else if(SocketBackendOptions != null)
+            {
+                return SocketBackendOptions.GetFieldDeserializers();
             }
             else if(TestdevBackendOptions != null)
             {
@@ -115,6 +131,10 @@ namespace CharWeb.Client.Models
             else if(RingbufBackendOptions != null)
             {
                 writer.WriteObjectValue<global::CharWeb.Client.Models.RingbufBackendOptions>(null, RingbufBackendOptions);
+            }
+            else if(SocketBackendOptions != null)
+            {
+                writer.WriteObjectValue<global::CharWeb.Client.Models.SocketBackendOptions>(null, SocketBackendOptions);
             }
             else if(TestdevBackendOptions != null)
             {

@@ -1,0 +1,442 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace CharWeb.Engine.Backends;
+
+/// <summary>
+/// QEMU <c>char-socket.c</c>: a TCP or Unix socket. A server takes one peer at a time (others wait
+/// in the backlog) and is <c>listening</c> between peers; a client fails at creation unless it has
+/// <c>reconnectMs</c>, with which it stays <c>connecting</c> and retries. Reads are async socket
+/// reads: no thread waits on a peer.
+/// </summary>
+public sealed class SocketBackend : ChardevBackend
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly SocketBackendOptions _options;
+    private readonly SocketAddressOptions _addr;
+    private readonly string? _unixPath;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _lock = new();
+    private Socket? _listener;
+    private Socket? _peer;
+    private Task _loop = Task.CompletedTask;
+    private string _filename;
+    private int _boundPort;
+    private bool _ownsSocketFile;
+
+    private SocketBackend(SocketBackendOptions options, BackendContext context)
+    {
+        _options = options;
+        _addr = options.Addr!;
+        _unixPath = _addr.Type == "unix" ? context.Paths.FullPath(_addr.Path!) : null;
+        _time = context.Time;
+        _boundPort = _addr.Port ?? 0;
+        _filename = "disconnected:" + Describe();
+    }
+
+    public static BackendKind Kind { get; } = BackendKind.Create<SocketBackendOptions>(
+        "TCP or Unix socket, server (one peer at a time) or client (optionally reconnecting), with optional telnet.",
+        Validate,
+        (o, c) => new SocketBackend(o, c),
+        Claims);
+
+    public override string Filename => _filename;
+
+    public override async ValueTask OpenAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Server)
+        {
+            _listener = Listen(await ResolveAsync(cancellationToken));
+            SetListening();
+            _loop = AcceptLoopAsync(_stop.Token);
+            return;
+        }
+
+        try
+        {
+            var peer = await ConnectAsync(await ResolveAsync(cancellationToken), cancellationToken);
+            _loop = ClientLoopAsync(peer, _stop.Token);
+        }
+        catch (SocketException ex) when (_options.ReconnectMs is > 0)
+        {
+            SetState(ChardevState.Connecting, $"{Describe()}: {ex.Message}");
+            _loop = ClientLoopAsync(null, _stop.Token);
+        }
+    }
+
+    public override async ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        var peer = _peer;
+        if (peer is null)
+        {
+            return 0;
+        }
+
+        try
+        {
+            var wire = _options.Telnet ? TelnetFilter.Escape(data) : data;
+            while (!wire.IsEmpty)
+            {
+                wire = wire[await peer.SendAsync(wire, SocketFlags.None, cancellationToken)..];
+            }
+
+            return data.Length;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            throw new IOException($"{Describe()}: {ex.Message}", ex);
+        }
+    }
+
+    public override async ValueTask<bool> SendBreakAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Telnet || _peer is not { } peer)
+        {
+            return false;
+        }
+
+        await peer.SendAsync(new byte[] { TelnetFilter.Iac, TelnetFilter.Break }, SocketFlags.None, cancellationToken);
+        return true;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener?.Dispose();
+        lock (_lock)
+        {
+            _peer?.Dispose();
+        }
+
+        await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // Only a socket file this server bound is removed; never another program's.
+        if (_ownsSocketFile)
+        {
+            File.Delete(_unixPath!);
+        }
+
+        _stop.Dispose();
+        await base.DisposeAsync();
+    }
+
+    private static IEnumerable<FieldError> Validate(SocketBackendOptions o, BackendContext context)
+    {
+        var errors = new List<FieldError>();
+        if (o.Addr is not { } addr)
+        {
+            errors.Add(new FieldError("addr", "is required: {type: inet, host, port} or {type: unix, path}"));
+            return errors;
+        }
+
+        if (addr.Type == "inet")
+        {
+            if (string.IsNullOrWhiteSpace(addr.Host))
+            {
+                errors.Add(new FieldError("addr.host", "is required for an inet address"));
+            }
+
+            if (addr.Port is not { } port || port is < 0 or > 65535 || (port == 0 && !o.Server))
+            {
+                errors.Add(new FieldError("addr.port", o.Server ? "must be between 0 and 65535" : "must be between 1 and 65535"));
+            }
+        }
+        else if (addr.Type == "unix")
+        {
+            if (context.Paths.Resolve("addr.path", addr.Path, errors) is { } full && Encoding.UTF8.GetByteCount(full) > 107)
+            {
+                errors.Add(new FieldError("addr.path", $"is {Encoding.UTF8.GetByteCount(full)} bytes long; a Unix socket path holds at most 107"));
+            }
+        }
+        else
+        {
+            errors.Add(new FieldError("addr.type", $"must be inet or unix, got '{addr.Type}'"));
+        }
+
+        if (o.Server && o.ReconnectMs is > 0)
+        {
+            errors.Add(new FieldError("reconnectMs", "applies to clients only (server is true)"));
+        }
+
+        return errors;
+    }
+
+    private static IEnumerable<BackendClaim> Claims(SocketBackendOptions o, BackendContext context)
+    {
+        if (!o.Server || o.Addr is not { } addr)
+        {
+            yield break;
+        }
+
+        if (addr.Type == "unix" && addr.Path is not null)
+        {
+            yield return new BackendClaim("addr.path", "unix:" + context.Paths.FullPath(addr.Path));
+        }
+        else if (addr.Type == "inet" && addr.Port is > 0)
+        {
+            yield return new BackendClaim("addr.port", $"tcp:{addr.Port}");
+        }
+    }
+
+    private async Task<EndPoint> ResolveAsync(CancellationToken cancellationToken)
+    {
+        if (_unixPath is not null)
+        {
+            return new UnixDomainSocketEndPoint(_unixPath);
+        }
+
+        var host = _addr.Host!;
+        var address = IPAddress.TryParse(host, out var parsed)
+            ? parsed
+            : (await Dns.GetHostAddressesAsync(host, cancellationToken)).OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).First();
+        return new IPEndPoint(address, _addr.Port ?? 0);
+    }
+
+    private Socket Listen(EndPoint endpoint)
+    {
+        if (_unixPath is not null)
+        {
+            RemoveStaleSocket(_unixPath);
+        }
+
+        var listener = NewSocket(endpoint);
+        try
+        {
+            if (endpoint is IPEndPoint)
+            {
+                listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            }
+
+            listener.Bind(endpoint);
+            _ownsSocketFile = _unixPath is not null;
+            listener.Listen(1);
+            if (listener.LocalEndPoint is IPEndPoint bound)
+            {
+                _boundPort = bound.Port;
+            }
+
+            return listener;
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A socket file left by a crashed server is removed; one that a live program answers on is not.</summary>
+    private static void RemoveStaleSocket(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+        }
+        catch (SocketException)
+        {
+            File.Delete(path);
+            return;
+        }
+
+        throw new IOException($"{path} is in use: another program listens on it");
+    }
+
+    private async Task AcceptLoopAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Socket peer;
+            try
+            {
+                peer = await _listener!.AcceptAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                SetState(ChardevState.Failed, $"accept on {Describe()}: {ex.Message}");
+                return;
+            }
+
+            var reason = await ServeAsync(peer, cancellationToken);
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                SetListening(reason);
+            }
+        }
+    }
+
+    private async Task ClientLoopAsync(Socket? connected, CancellationToken cancellationToken)
+    {
+        var peer = connected;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (peer is null)
+            {
+                try
+                {
+                    peer = await ConnectAsync(await ResolveAsync(cancellationToken), cancellationToken);
+                }
+                catch (Exception ex) when (ex is SocketException or TimeoutException)
+                {
+                    SetState(ChardevState.Connecting, $"{Describe()}: {ex.Message}");
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+
+            if (peer is not null)
+            {
+                var reason = await ServeAsync(peer, cancellationToken);
+                peer = null;
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                _filename = "disconnected:" + Describe();
+                if (_options.ReconnectMs is not > 0)
+                {
+                    SetState(ChardevState.Closed, reason);
+                    return;
+                }
+
+                SetState(ChardevState.Connecting, reason);
+            }
+
+            // QEMU's reconnect timer: wait, then try the peer again.
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(_options.ReconnectMs!.Value), _time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<Socket> ConnectAsync(EndPoint endpoint, CancellationToken cancellationToken)
+    {
+        var socket = NewSocket(endpoint);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ConnectTimeout);
+        try
+        {
+            await socket.ConnectAsync(endpoint, timeout.Token);
+            return socket;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new SocketException((int)SocketError.TimedOut);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>One connection, until the peer goes: answers why it ended.</summary>
+    private async Task<string> ServeAsync(Socket peer, CancellationToken cancellationToken)
+    {
+        if (peer.AddressFamily != AddressFamily.Unix)
+        {
+            peer.NoDelay = _options.Nodelay;
+        }
+
+        lock (_lock)
+        {
+            _peer = peer;
+        }
+
+        _filename = Connected(peer);
+        var telnet = _options.Telnet ? new TelnetFilter() : null;
+        SetState(ChardevState.Open);
+        try
+        {
+            if (telnet is not null)
+            {
+                await peer.SendAsync(TelnetFilter.Negotiation, SocketFlags.None, cancellationToken);
+            }
+
+            var buffer = new byte[65536];
+            while (true)
+            {
+                var n = await peer.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+                if (n == 0)
+                {
+                    return "peer closed the connection";
+                }
+
+                var length = n;
+                if (telnet is not null)
+                {
+                    (length, var breaks) = telnet.Strip(buffer.AsSpan(0, n));
+                    for (var i = 0; i < breaks; i++)
+                    {
+                        ReceivedBreak();
+                    }
+                }
+
+                Output(buffer.AsSpan(0, length));
+            }
+        }
+        catch (SocketException ex)
+        {
+            return ex.Message;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            return "closed";
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _peer = null;
+            }
+
+            peer.Dispose();
+        }
+    }
+
+    private void SetListening(string? reason = null)
+    {
+        _filename = "disconnected:" + Describe();
+        SetState(ChardevState.Listening, reason);
+    }
+
+    private static Socket NewSocket(EndPoint endpoint) =>
+        endpoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+
+    private string Protocol => _options.Telnet ? "telnet" : "tcp";
+
+    private string ServerFlag => _options.Server ? ",server=on" : "";
+
+    /// <summary>QEMU's address string: <c>tcp:127.0.0.1:4555,server=on</c> or <c>unix:/run/x.sock,server=on</c>.</summary>
+    private string Describe() =>
+        _unixPath is not null ? $"unix:{_unixPath}{ServerFlag}" : $"{Protocol}:{Bracket(_addr.Host!)}:{_boundPort}{ServerFlag}";
+
+    /// <summary>QEMU's connected form: <c>tcp:local,server=on &lt;-&gt; peer</c>.</summary>
+    private string Connected(Socket peer) =>
+        peer.LocalEndPoint is IPEndPoint local && peer.RemoteEndPoint is IPEndPoint remote
+            ? $"{Protocol}:{Bracket(local.Address.ToString())}:{local.Port}{ServerFlag} <-> {Bracket(remote.Address.ToString())}:{remote.Port}"
+            : $"unix:{_unixPath}{ServerFlag}";
+
+    private static string Bracket(string host) => host.Contains(':') ? $"[{host}]" : host;
+}

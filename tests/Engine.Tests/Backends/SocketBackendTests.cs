@@ -1,0 +1,280 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using CharWeb.Engine.Backends;
+using CharWeb.Engine.Consoles;
+
+namespace CharWeb.Engine.Tests.Backends;
+
+/// <summary>The socket backend against real peers: socat and plain sockets on loopback.</summary>
+public sealed class SocketBackendTests
+{
+    [Fact]
+    public async Task TcpServerTakesAPeerBothWaysAndListensAgainWhenItLeaves()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var chardev = await engine.CreateAsync("srv", Tcp(server: true, port: 0), history: 1024);
+        var events = Record(chardev);
+        var port = PortOf(chardev);
+        Assert.Equal(ChardevState.Listening, chardev.State);
+        Assert.Equal($"disconnected:tcp:127.0.0.1:{port},server=on", chardev.Filename);
+
+        await using (var peer = Socat.Start("-", $"TCP:127.0.0.1:{port}"))
+        {
+            await WaitUntilAsync(() => chardev.Connected);
+            Assert.Matches($@"^tcp:127\.0\.0\.1:{port},server=on <-> 127\.0\.0\.1:\d+$", chardev.Filename);
+            await peer.SendAsync("from socat\n");
+            await WaitUntilAsync(() => chardev.History().Length == 11);
+            Assert.Equal(9, await chardev.WriteAsync("to socat\n"u8.ToArray(), EngineHarness.Timeout()));
+            await peer.WaitForAsync("to socat\n");
+            await peer.CloseAsync();
+            await WaitUntilAsync(() => chardev.State == ChardevState.Listening);
+        }
+
+        Assert.Equal("from socat\n"u8.ToArray(), chardev.History());
+        Assert.Equal([ChardevEventKind.Opened, ChardevEventKind.Closed], events.Where(e => e is ChardevEventKind.Opened or ChardevEventKind.Closed));
+        Assert.Equal(0, await chardev.WriteAsync("nobody"u8.ToArray(), EngineHarness.Timeout()));
+        Assert.Equal(6, chardev.Stats.InputDropped);
+
+        await using var second = Socat.Start("-", $"TCP:127.0.0.1:{port}");
+        await WaitUntilAsync(() => chardev.Connected);
+        await chardev.WriteAsync("again\n"u8.ToArray(), EngineHarness.Timeout());
+        await second.WaitForAsync("again\n");
+    }
+
+    [Fact]
+    public async Task UnixServerReplacesAStaleSocketFileAndRemovesItsOwnOnDelete()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var path = Path.Combine(engine.DataDir, "vm1.sock");
+        using (var crashed = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            crashed.Bind(new UnixDomainSocketEndPoint(path)); // bound, never listening: what a crash leaves
+        }
+
+        var chardev = await engine.CreateAsync("vm1", new SocketBackendOptions { Server = true, Addr = new SocketAddressOptions { Type = "unix", Path = "vm1.sock" } });
+        Assert.Equal($"disconnected:unix:{path},server=on", chardev.Filename);
+        await using (var peer = Socat.Start("-", $"UNIX-CONNECT:{path}"))
+        {
+            await WaitUntilAsync(() => chardev.Connected);
+            Assert.Equal($"unix:{path},server=on", chardev.Filename);
+            await chardev.WriteAsync("over unix\n"u8.ToArray(), EngineHarness.Timeout());
+            await peer.WaitForAsync("over unix\n");
+        }
+
+        await engine.Registry.RemoveAsync("vm1", EngineHarness.Timeout());
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task UnixServerRefusesASocketFileThatALiveProgramListensOn()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var path = Path.Combine(engine.DataDir, "taken.sock");
+        using var live = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        live.Bind(new UnixDomainSocketEndPoint(path));
+        live.Listen(1);
+
+        var error = await Assert.ThrowsAsync<ChardevException>(() =>
+            engine.CreateAsync("x", new SocketBackendOptions { Server = true, Addr = new SocketAddressOptions { Type = "unix", Path = "taken.sock" } }));
+
+        Assert.Equal(ChardevErrorKind.OpenFailed, error.Kind);
+        Assert.Contains("in use", error.Message);
+        Assert.True(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task TcpClientTalksToASocatServer()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var port = FreePort();
+        await using var server = Socat.Start("-", $"TCP-LISTEN:{port},reuseaddr,bind=127.0.0.1");
+        var chardev = await ConnectWhenListeningAsync(engine, "cli", port);
+
+        Assert.Matches($@"^tcp:127\.0\.0\.1:\d+ <-> 127\.0\.0\.1:{port}$", chardev.Filename);
+        await server.SendAsync("hello client\n");
+        await WaitUntilAsync(() => chardev.Stats.OutputBytes == 13);
+        await chardev.WriteAsync("hello server\n"u8.ToArray(), EngineHarness.Timeout());
+        await server.WaitForAsync("hello server\n");
+        await server.CloseAsync();
+        await WaitUntilAsync(() => chardev.State == ChardevState.Closed);
+        Assert.Equal($"disconnected:tcp:127.0.0.1:{port}", chardev.Filename);
+    }
+
+    [Fact]
+    public async Task ClientWithoutReconnectFailsWithTheOsReasonAndLeavesNothing()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+
+        var error = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("cli", Tcp(server: false, port: FreePort())));
+
+        Assert.Equal(ChardevErrorKind.OpenFailed, error.Kind);
+        Assert.Contains("Connection refused", error.Message);
+        Assert.Empty(engine.Registry.All);
+    }
+
+    [Fact]
+    public async Task ReconnectingClientWaitsForItsServerAndComesBackAfterItRestarts()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var port = FreePort();
+        var chardev = await engine.CreateAsync("cli", Tcp(server: false, port: port) with { ReconnectMs = 50 });
+        var events = Record(chardev);
+        Assert.Equal(ChardevState.Connecting, chardev.State);
+        Assert.Contains("Connection refused", chardev.LastError);
+
+        await using (var first = Socat.Start("-", $"TCP-LISTEN:{port},reuseaddr,bind=127.0.0.1"))
+        {
+            await AdvanceUntilAsync(engine, () => chardev.Connected);
+            await chardev.WriteAsync("one\n"u8.ToArray(), EngineHarness.Timeout());
+            await first.WaitForAsync("one\n");
+        }
+
+        await WaitUntilAsync(() => chardev.State == ChardevState.Connecting);
+        await using var second = Socat.Start("-", $"TCP-LISTEN:{port},reuseaddr,bind=127.0.0.1");
+        await AdvanceUntilAsync(engine, () => chardev.Connected);
+        await chardev.WriteAsync("two\n"u8.ToArray(), EngineHarness.Timeout());
+        await second.WaitForAsync("two\n");
+
+        Assert.Equal(
+            [ChardevEventKind.Opened, ChardevEventKind.Closed, ChardevEventKind.Opened],
+            events.Where(e => e is ChardevEventKind.Opened or ChardevEventKind.Closed));
+    }
+
+    [Fact]
+    public async Task PortInUseFailsWithTheOsReason()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        var error = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("srv", Tcp(server: true, port: port)));
+
+        Assert.Equal(ChardevErrorKind.OpenFailed, error.Kind);
+        Assert.Contains("Address already in use", error.Message);
+    }
+
+    [Fact]
+    public async Task TelnetServerNegotiatesStripsIacTurnsIacBreakIntoABreakAndEscapesFF()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var chardev = await engine.CreateAsync("tn", Tcp(server: true, port: 0) with { Telnet = true }, history: 64);
+        var events = Record(chardev);
+        using var peer = new TcpClient();
+        await peer.ConnectAsync(IPAddress.Loopback, PortOf(chardev), EngineHarness.Timeout());
+        var stream = peer.GetStream();
+
+        var negotiation = new byte[12];
+        await stream.ReadExactlyAsync(negotiation, EngineHarness.Timeout());
+        Assert.Equal([0xFF, 0xFB, 0x01, 0xFF, 0xFB, 0x03, 0xFF, 0xFB, 0x00, 0xFF, 0xFD, 0x00], negotiation);
+        Assert.StartsWith("telnet:127.0.0.1:", chardev.Filename);
+
+        await stream.WriteAsync(new byte[] { (byte)'a', 0xFF, 0xFF, (byte)'b', 0xFF, 0xF3, (byte)'c', 0xFF, 0xFD, 0x03, (byte)'d' }, EngineHarness.Timeout());
+        await WaitUntilAsync(() => chardev.History().Length == 5);
+        Assert.Equal(new byte[] { (byte)'a', 0xFF, (byte)'b', (byte)'c', (byte)'d' }, chardev.History());
+        Assert.Single(events, e => e == ChardevEventKind.Break);
+
+        await chardev.WriteAsync(new byte[] { (byte)'x', 0xFF, (byte)'y' }, EngineHarness.Timeout());
+        Assert.True(await chardev.SendBreakAsync(EngineHarness.Timeout()));
+        var sent = new byte[6];
+        await stream.ReadExactlyAsync(sent, EngineHarness.Timeout());
+        Assert.Equal(new byte[] { (byte)'x', 0xFF, 0xFF, (byte)'y', 0xFF, 0xF3 }, sent);
+    }
+
+    [Fact]
+    public async Task TwoServersCannotClaimOnePortAndBadAddressesAreRefused()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var port = FreePort();
+        await engine.CreateAsync("a", Tcp(server: true, port: port));
+
+        var twice = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("b", Tcp(server: true, port: port)));
+        var bad = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("c", new SocketBackendOptions
+        {
+            Server = true,
+            ReconnectMs = 100,
+            Addr = new SocketAddressOptions { Type = "inet", Port = 70000 },
+        }));
+
+        Assert.Equal(ChardevErrorKind.Conflict, twice.Kind);
+        Assert.Equal(["backend.addr.host", "backend.addr.port", "backend.reconnectMs"], bad.Errors.Select(e => e.Field).Order());
+    }
+
+    [Fact]
+    public async Task ConsoleSeesWhatTheSocketPeerSends()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var chardev = await engine.CreateAsync("srv", Tcp(server: true, port: 0));
+        await using var console = chardev.Attach(new ConsoleOptions());
+        await using var peer = Socat.Start("-", $"TCP:127.0.0.1:{PortOf(chardev)}");
+        await WaitUntilAsync(() => chardev.Connected);
+
+        await peer.SendAsync("boot: ok\n");
+
+        var seen = new List<byte>();
+        while (seen.Count < 9)
+        {
+            seen.AddRange((await console.ReadDataAsync(EngineHarness.Timeout()))!);
+        }
+
+        Assert.Equal("boot: ok\n"u8.ToArray(), seen);
+    }
+
+    internal static SocketBackendOptions Tcp(bool server, int port) =>
+        new() { Server = server, Addr = new SocketAddressOptions { Type = "inet", Host = "127.0.0.1", Port = port } };
+
+    internal static int PortOf(Chardev chardev) =>
+        int.Parse(chardev.Filename.Split(':')[3].Split(',')[0].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+
+    internal static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>socat needs a moment to listen; a reconnecting client with a fake clock is told to retry.</summary>
+    private static async Task<Chardev> ConnectWhenListeningAsync(EngineHarness engine, string id, int port)
+    {
+        var timeout = EngineHarness.Timeout();
+        while (true)
+        {
+            try
+            {
+                return await engine.CreateAsync(id, Tcp(server: false, port: port));
+            }
+            catch (ChardevException e) when (e.Message.Contains("Connection refused", StringComparison.Ordinal))
+            {
+                await Task.Delay(20, timeout);
+            }
+        }
+    }
+
+    private static ConcurrentQueue<ChardevEventKind> Record(Chardev chardev)
+    {
+        var kinds = new ConcurrentQueue<ChardevEventKind>();
+        chardev.EventRaised += e => kinds.Enqueue(e.Kind);
+        return kinds;
+    }
+
+    /// <summary>Moves the fake clock past reconnect delays until the condition holds.</summary>
+    private static async Task AdvanceUntilAsync(EngineHarness engine, Func<bool> condition)
+    {
+        var timeout = EngineHarness.Timeout();
+        while (!condition())
+        {
+            engine.Time.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Delay(10, timeout);
+        }
+    }
+
+    internal static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var timeout = EngineHarness.Timeout();
+        while (!condition())
+        {
+            await Task.Delay(5, timeout);
+        }
+    }
+}

@@ -17,7 +17,8 @@ public sealed class BackendRegistry
         .Add(RingbufBackend.Kind)
         .Add(TestdevBackend.Kind)
         .Add(FileBackend.Kind)
-        .Add(SocketBackend.Kind);
+        .Add(SocketBackend.Kind)
+        .Add(PtyBackend.Kind);
 
     public BackendRegistry Add(BackendKind kind)
     {

@@ -8,7 +8,7 @@ using System;
 namespace CharWeb.Client.Models
 {
     /// <summary>
-    /// Composed type wrapper for classes <see cref="global::CharWeb.Client.Models.FileBackendOptions"/>, <see cref="global::CharWeb.Client.Models.NullBackendOptions"/>, <see cref="global::CharWeb.Client.Models.RingbufBackendOptions"/>, <see cref="global::CharWeb.Client.Models.SocketBackendOptions"/>, <see cref="global::CharWeb.Client.Models.TestdevBackendOptions"/>
+    /// Composed type wrapper for classes <see cref="global::CharWeb.Client.Models.FileBackendOptions"/>, <see cref="global::CharWeb.Client.Models.NullBackendOptions"/>, <see cref="global::CharWeb.Client.Models.PtyBackendOptions"/>, <see cref="global::CharWeb.Client.Models.RingbufBackendOptions"/>, <see cref="global::CharWeb.Client.Models.SocketBackendOptions"/>, <see cref="global::CharWeb.Client.Models.TestdevBackendOptions"/>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class BackendOptions : IComposedTypeWrapper, IParsable
@@ -28,6 +28,14 @@ namespace CharWeb.Client.Models
 #nullable restore
 #else
         public global::CharWeb.Client.Models.NullBackendOptions NullBackendOptions { get; set; }
+#endif
+        /// <summary>Composed type representation for type <see cref="global::CharWeb.Client.Models.PtyBackendOptions"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::CharWeb.Client.Models.PtyBackendOptions? PtyBackendOptions { get; set; }
+#nullable restore
+#else
+        public global::CharWeb.Client.Models.PtyBackendOptions PtyBackendOptions { get; set; }
 #endif
         /// <summary>Composed type representation for type <see cref="global::CharWeb.Client.Models.RingbufBackendOptions"/></summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -71,6 +79,10 @@ namespace CharWeb.Client.Models
             {
                 result.NullBackendOptions = new global::CharWeb.Client.Models.NullBackendOptions();
             }
+            else if("pty".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.PtyBackendOptions = new global::CharWeb.Client.Models.PtyBackendOptions();
+            }
             else if("ringbuf".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
             {
                 result.RingbufBackendOptions = new global::CharWeb.Client.Models.RingbufBackendOptions();
@@ -98,6 +110,10 @@ namespace CharWeb.Client.Models
             else if(NullBackendOptions != null)
             {
                 return NullBackendOptions.GetFieldDeserializers();
+            }
+            else if(PtyBackendOptions != null)
+            {
+                return PtyBackendOptions.GetFieldDeserializers();
             }
             else if(RingbufBackendOptions != null)
             {
@@ -127,6 +143,10 @@ namespace CharWeb.Client.Models
             else if(NullBackendOptions != null)
             {
                 writer.WriteObjectValue<global::CharWeb.Client.Models.NullBackendOptions>(null, NullBackendOptions);
+            }
+            else if(PtyBackendOptions != null)
+            {
+                writer.WriteObjectValue<global::CharWeb.Client.Models.PtyBackendOptions>(null, PtyBackendOptions);
             }
             else if(RingbufBackendOptions != null)
             {

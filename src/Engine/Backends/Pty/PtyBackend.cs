@@ -1,0 +1,117 @@
+namespace CharWeb.Engine.Backends;
+
+/// <summary>
+/// QEMU <c>char-pty.c</c>: a pseudo-terminal; <c>ptyPath</c> is the slave another program opens.
+/// The chardev is <c>closed</c> while no program has the slave open and <c>open</c> while one has,
+/// checked as QEMU does by polling for hang-up. Reads run on a dedicated thread, never the pool.
+/// </summary>
+public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
+{
+    private const int PollMs = 200;
+    private const int HangupRecheckMs = 100;
+    private const int WriteWaitMs = 2000;
+
+    private readonly ManualResetEventSlim _stop = new();
+    private PseudoTerminal? _pty;
+    private Thread? _reader;
+
+    public static BackendKind Kind { get; } = BackendKind.Create<PtyBackendOptions>(
+        "A real pseudo-terminal; its slave path (ptyPath) is for another program to open.",
+        (o, _) => o.Cols is < 1 or > 1000 || o.Rows is < 1 or > 1000
+            ? [new FieldError(o.Cols is < 1 or > 1000 ? "cols" : "rows", "must be between 1 and 1000")]
+            : [],
+        (o, _) => new PtyBackend(o));
+
+    public override string Filename => _pty is { } pty ? "pty:" + pty.SlavePath : "pty";
+
+    public override string? PtyPath => _pty?.SlavePath;
+
+    public override ValueTask OpenAsync(CancellationToken cancellationToken)
+    {
+        _pty = PseudoTerminal.Open(options.Cols, options.Rows);
+        SetState(ChardevState.Closed, "no program has the pty open yet");
+        _reader = new Thread(ReadLoop) { IsBackground = true, Name = "pty " + _pty.SlavePath };
+        _reader.Start();
+        return ValueTask.CompletedTask;
+    }
+
+    public override ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        var pty = _pty ?? throw new InvalidOperationException("pty is not open");
+        var written = 0;
+        var waited = 0;
+        while (written < data.Length && waited < WriteWaitMs && !cancellationToken.IsCancellationRequested)
+        {
+            var n = pty.Write(data.Span[written..]);
+            written += n;
+            if (n == 0)
+            {
+                // The program on the other side is not reading; wait a little for room, then give up on the rest.
+                pty.WaitWritable(50);
+                waited += 50;
+            }
+        }
+
+        return ValueTask.FromResult(written);
+    }
+
+    public override void Resize(int cols, int rows) => _pty?.Resize(cols, rows);
+
+    public override async ValueTask DisposeAsync()
+    {
+        _stop.Set();
+        _reader?.Join();
+        _pty?.Dispose();
+        _stop.Dispose();
+        await base.DisposeAsync();
+    }
+
+    private void ReadLoop()
+    {
+        var pty = _pty!;
+        var buffer = new byte[65536];
+        var open = false;
+        try
+        {
+            while (!_stop.IsSet)
+            {
+                var (readable, hungUp) = pty.Poll(PollMs);
+                var n = readable ? pty.Read(buffer) : 0;
+                if (n > 0)
+                {
+                    Connect(ref open);
+                    Output(buffer.AsSpan(0, n));
+                }
+                else if (hungUp || n < 0)
+                {
+                    if (open)
+                    {
+                        open = false;
+                        SetState(ChardevState.Closed, "the program on the pty closed it");
+                    }
+
+                    // No slave is open: check again shortly, as QEMU's pty timer does.
+                    _stop.Wait(HangupRecheckMs);
+                }
+                else
+                {
+                    // A quiet poll without hang-up: a program holds the slave open.
+                    Connect(ref open);
+                }
+            }
+        }
+        catch (IOException ex)
+        {
+            SetState(ChardevState.Failed, ex.Message);
+        }
+    }
+
+    private void Connect(ref bool open)
+    {
+        if (!open)
+        {
+            open = true;
+            SetState(ChardevState.Open);
+        }
+    }
+}

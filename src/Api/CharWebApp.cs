@@ -3,6 +3,7 @@ using CharWeb.Api.Hosting;
 using CharWeb.Api.Hubs;
 using CharWeb.Api.OpenApi;
 using CharWeb.Api.Problems;
+using CharWeb.Api.Qmp;
 using CharWeb.Engine;
 using CharWeb.Engine.Json;
 using CharWeb.Engine.Persistence;
@@ -95,6 +96,7 @@ public static class CharWebApp
         app.MapBackendEndpoints();
         app.MapChardevEndpoints();
         app.MapConsoleEndpoints();
+        app.MapQmpEndpoint();
         app.MapHealthEndpoint();
         app.MapHub<ConsoleHub>(ConsoleHub.Path);
         return app;

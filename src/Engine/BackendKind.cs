@@ -9,6 +9,7 @@ public sealed class BackendKind
     private readonly Func<BackendOptions, BackendContext, IEnumerable<FieldError>> _validate;
     private readonly Func<BackendOptions, BackendContext, ChardevBackend> _create;
     private readonly Func<BackendOptions, BackendContext, IEnumerable<BackendClaim>> _claims;
+    private readonly Action<System.Text.Json.Nodes.JsonObject>? _fromQapi;
 
     private BackendKind(
         string name,
@@ -17,7 +18,8 @@ public sealed class BackendKind
         IReadOnlyList<string> aliases,
         Func<BackendOptions, BackendContext, IEnumerable<FieldError>> validate,
         Func<BackendOptions, BackendContext, ChardevBackend> create,
-        Func<BackendOptions, BackendContext, IEnumerable<BackendClaim>> claims)
+        Func<BackendOptions, BackendContext, IEnumerable<BackendClaim>> claims,
+        Action<System.Text.Json.Nodes.JsonObject>? fromQapi)
     {
         Name = name;
         OptionsType = optionsType;
@@ -26,6 +28,7 @@ public sealed class BackendKind
         _validate = validate;
         _create = create;
         _claims = claims;
+        _fromQapi = fromQapi;
     }
 
     /// <summary>The discriminator value, QEMU's backend name.</summary>
@@ -43,6 +46,7 @@ public sealed class BackendKind
         Func<TOptions, BackendContext, IEnumerable<FieldError>> validate,
         Func<TOptions, BackendContext, ChardevBackend> create,
         Func<TOptions, BackendContext, IEnumerable<BackendClaim>>? claims = null,
+        Action<System.Text.Json.Nodes.JsonObject>? fromQapi = null,
         params string[] aliases)
         where TOptions : BackendOptions, new() =>
         new(
@@ -52,13 +56,20 @@ public sealed class BackendKind
             aliases,
             (o, c) => validate((TOptions)o, c),
             (o, c) => create((TOptions)o, c),
-            (o, c) => claims?.Invoke((TOptions)o, c) ?? []);
+            (o, c) => claims?.Invoke((TOptions)o, c) ?? [],
+            fromQapi);
 
     /// <summary>Every error of the options, field names relative to the options object.</summary>
     public IReadOnlyList<FieldError> Validate(BackendOptions options, BackendContext context) =>
         _validate(options, context).ToList();
 
     public ChardevBackend Create(BackendOptions options, BackendContext context) => _create(options, context);
+
+    /// <summary>
+    /// Renames what QAPI calls differently, on backend data already in CharWeb's JSON casing
+    /// (file: <c>out</c> is <c>path</c>). Kinds whose options match QAPI need nothing.
+    /// </summary>
+    public void FromQapi(System.Text.Json.Nodes.JsonObject data) => _fromQapi?.Invoke(data);
 
     /// <summary>What the options would hold exclusively (a file written, later a port or a device).</summary>
     public IEnumerable<BackendClaim> Claims(BackendOptions options, BackendContext context) => _claims(options, context);

@@ -408,7 +408,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     {
         if (_disposed)
         {
-            throw new ChardevException(ChardevErrorKind.NotFound, $"chardev '{Id}' was removed", [new FieldError("id", $"chardev '{Id}' was removed")]);
+            throw new ChardevException(ChardevErrorKind.NotFound, $"chardev '{Id}' was removed", [new FieldError("id", $"chardev '{Id}' was removed")]) { ChardevId = Id };
         }
     }
 

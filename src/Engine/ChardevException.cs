@@ -25,11 +25,14 @@ public sealed class ChardevException : Exception
 
     public IReadOnlyList<FieldError> Errors { get; }
 
+    /// <summary>The chardev concerned, where the error is about one (not found, duplicate).</summary>
+    public string? ChardevId { get; init; }
+
     public static ChardevException Invalid(IReadOnlyList<FieldError> errors) =>
         new(ChardevErrorKind.Invalid, string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")), errors);
 
     public static ChardevException Invalid(string field, string message) => Invalid([new FieldError(field, message)]);
 
     public static ChardevException NotFound(string id) =>
-        new(ChardevErrorKind.NotFound, $"chardev '{id}' does not exist", [new FieldError("id", $"no chardev is named '{id}'")]);
+        new(ChardevErrorKind.NotFound, $"chardev '{id}' does not exist", [new FieldError("id", $"no chardev is named '{id}'")]) { ChardevId = id };
 }

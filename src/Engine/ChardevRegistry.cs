@@ -192,7 +192,7 @@ public sealed partial class ChardevRegistry(
             var id = definition.Id;
             if (_chardevs.ContainsKey(id) || _reserved.ContainsKey(id))
             {
-                throw new ChardevException(ChardevErrorKind.Conflict, $"chardev '{id}' already exists", [new FieldError("id", $"'{id}' is already in use")]);
+                throw new ChardevException(ChardevErrorKind.Conflict, $"chardev '{id}' already exists", [new FieldError("id", $"'{id}' is already in use")]) { ChardevId = id };
             }
 
             _reserved.Add(id, CheckClaims(definition, except: null));

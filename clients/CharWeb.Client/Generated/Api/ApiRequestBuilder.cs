@@ -2,6 +2,7 @@
 #pragma warning disable CS0618
 using CharWeb.Client.Api.Backends;
 using CharWeb.Client.Api.Chardevs;
+using CharWeb.Client.Api.Qmp;
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
 using System.Collections.Generic;
@@ -25,6 +26,11 @@ namespace CharWeb.Client.Api
         public global::CharWeb.Client.Api.Chardevs.ChardevsRequestBuilder Chardevs
         {
             get => new global::CharWeb.Client.Api.Chardevs.ChardevsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The qmp property</summary>
+        public global::CharWeb.Client.Api.Qmp.QmpRequestBuilder Qmp
+        {
+            get => new global::CharWeb.Client.Api.Qmp.QmpRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>
         /// Instantiates a new <see cref="global::CharWeb.Client.Api.ApiRequestBuilder"/> and sets the default values.

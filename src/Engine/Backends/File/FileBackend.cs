@@ -14,7 +14,9 @@ public sealed class FileBackend(string outPath, string? inPath, bool append) : C
         "Input is written to a file (truncated unless append); an optional 'in' file is read once as output.",
         Validate,
         (o, c) => new FileBackend(c.Paths.FullPath(o.Path), o.In is null ? null : c.Paths.FullPath(o.In), o.Append),
-        (o, c) => [new BackendClaim("path", "file:" + c.Paths.FullPath(o.Path))]);
+        (o, c) => [new BackendClaim("path", "file:" + c.Paths.FullPath(o.Path))],
+        // QAPI's ChardevFile names the output file "out".
+        fromQapi: data => Rename(data, "out", "path"));
 
     public override string Filename => "file";
 
@@ -59,6 +61,14 @@ public sealed class FileBackend(string outPath, string? inPath, bool append) : C
 
         _stop.Dispose();
         await base.DisposeAsync();
+    }
+
+    private static void Rename(System.Text.Json.Nodes.JsonObject data, string from, string to)
+    {
+        if (data.Remove(from, out var value))
+        {
+            data[to] = value;
+        }
     }
 
     private static IEnumerable<FieldError> Validate(FileBackendOptions options, BackendContext context)

@@ -41,7 +41,8 @@ public sealed class SocketBackend : ChardevBackend
         "TCP or Unix socket, server (one peer at a time) or client (optionally reconnecting), with optional telnet.",
         Validate,
         (o, c) => new SocketBackend(o, c),
-        Claims);
+        Claims,
+        FromQapi);
 
     public override string Filename => _filename;
 
@@ -161,6 +162,15 @@ public sealed class SocketBackend : ChardevBackend
         }
 
         return errors;
+    }
+
+    /// <summary>QAPI's socket: <c>reconnect</c> counts seconds (newer QEMU: <c>reconnect-ms</c>).</summary>
+    private static void FromQapi(System.Text.Json.Nodes.JsonObject data)
+    {
+        if (data.Remove("reconnect", out var seconds) && seconds is not null && !data.ContainsKey("reconnectMs"))
+        {
+            data["reconnectMs"] = seconds.GetValue<long>() * 1000;
+        }
     }
 
     private static IEnumerable<BackendClaim> Claims(SocketBackendOptions o, BackendContext context)

@@ -1,0 +1,218 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CharWeb.Engine;
+using CharWeb.Engine.Qapi;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace CharWeb.Api.Qmp;
+
+/// <summary>A QMP command: <c>{"execute": "chardev-add", "arguments": {...}, "id": ...}</c>.</summary>
+public sealed record QmpCommand(string Execute, JsonObject? Arguments, JsonNode? Id);
+
+/// <summary>
+/// <c>POST /api/qmp</c>: QEMU's chardev QMP commands, verbatim QAPI JSON in and out. Answers are
+/// QMP's own, <c>{"return": ...}</c> or <c>{"error": {"class", "desc"}}</c>, always with HTTP 200 as a
+/// QMP socket would; a chardev made here is the same object REST and consoles see.
+/// </summary>
+internal static class QmpEndpoint
+{
+    private delegate Task<JsonNode?> Handler(JsonObject arguments, QmpContext context, CancellationToken cancellationToken);
+
+    private static readonly Dictionary<string, Handler> Commands = new(StringComparer.Ordinal)
+    {
+        ["qmp_capabilities"] = (_, _, _) => Task.FromResult<JsonNode?>(new JsonObject()),
+        ["query-commands"] = (_, _, _) => Task.FromResult<JsonNode?>(new JsonArray(Commands!.Keys.Order(StringComparer.Ordinal).Select(n => (JsonNode?)new JsonObject { ["name"] = n }).ToArray())),
+        ["chardev-add"] = AddAsync,
+        ["chardev-change"] = ChangeAsync,
+        ["chardev-remove"] = RemoveAsync,
+        ["chardev-send-break"] = SendBreakAsync,
+        ["query-chardev"] = QueryChardev,
+        ["query-chardev-backends"] = QueryBackends,
+        ["ringbuf-write"] = RingbufWriteAsync,
+        ["ringbuf-read"] = RingbufRead,
+    };
+
+    public static void MapQmpEndpoint(this IEndpointRouteBuilder app) =>
+        app.MapPost("/api/qmp", ExecuteAsync)
+            .WithName("Qmp")
+            .WithTags("QMP")
+            .WithSummary("QEMU QMP chardev commands, QAPI JSON in and out: chardev-add, chardev-change, chardev-remove, query-chardev, query-chardev-backends, ringbuf-write, ringbuf-read, chardev-send-break.")
+            .Accepts<QmpCommand>("application/json")
+            .Produces<JsonObject>();
+
+    private static async Task<IResult> ExecuteAsync(HttpRequest request, ChardevRegistry registry, IOptions<JsonOptions> json, CancellationToken cancellationToken)
+    {
+        JsonNode? id = null;
+        try
+        {
+            var command = await ReadAsync(request, cancellationToken);
+            id = command["id"]?.DeepClone();
+            var name = command["execute"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw new QapiException("Expected 'execute' in QMP input");
+            if (!Commands.TryGetValue(name, out var handler))
+            {
+                throw new QapiException($"The command {name} has not been found", "CommandNotFound");
+            }
+
+            var arguments = command["arguments"] switch
+            {
+                null => [],
+                JsonObject o => o,
+                _ => throw new QapiException("QMP input member 'arguments' must be an object"),
+            };
+            var result = await handler(arguments, new QmpContext(registry, json.Value.SerializerOptions), cancellationToken) ?? new JsonObject();
+            return Answer(new JsonObject { ["return"] = result }, id);
+        }
+        catch (QapiException ex)
+        {
+            return Error(ex.ErrorClass, ex.Message, id);
+        }
+        catch (ChardevException ex)
+        {
+            return Error("GenericError", QemuWording(ex), id);
+        }
+    }
+
+    private static async Task<JsonObject> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var text = await reader.ReadToEndAsync(cancellationToken);
+        try
+        {
+            return JsonNode.Parse(text) as JsonObject ?? throw new QapiException("QMP input must be a JSON object");
+        }
+        catch (JsonException ex)
+        {
+            throw new QapiException("JSON parse error, " + Engine.Json.JsonErrors.MessageOf(ex));
+        }
+    }
+
+    private static async Task<JsonNode?> AddAsync(JsonObject arguments, QmpContext context, CancellationToken cancellationToken)
+    {
+        var definition = QapiBackend.ToDefinition(Text(arguments, "id"), Object(arguments, "backend"), context.Registry.Backends, context.Json);
+        return PtyReturn(await context.Registry.CreateAsync(definition, cancellationToken));
+    }
+
+    private static async Task<JsonNode?> ChangeAsync(JsonObject arguments, QmpContext context, CancellationToken cancellationToken)
+    {
+        var id = Text(arguments, "id");
+        var (options, _, _) = QapiBackend.Convert(Object(arguments, "backend"), context.Registry.Backends, context.Json);
+        return PtyReturn(await context.Registry.ChangeBackendAsync(id, options, cancellationToken));
+    }
+
+    private static async Task<JsonNode?> RemoveAsync(JsonObject arguments, QmpContext context, CancellationToken cancellationToken)
+    {
+        await context.Registry.RemoveAsync(Text(arguments, "id"), cancellationToken);
+        return null;
+    }
+
+    private static async Task<JsonNode?> SendBreakAsync(JsonObject arguments, QmpContext context, CancellationToken cancellationToken)
+    {
+        await context.Registry.Get(Text(arguments, "id")).SendBreakAsync(cancellationToken);
+        return null;
+    }
+
+    private static Task<JsonNode?> QueryChardev(JsonObject arguments, QmpContext context, CancellationToken cancellationToken) =>
+        Task.FromResult<JsonNode?>(new JsonArray(context.Registry.All.Select(c => (JsonNode?)new JsonObject
+        {
+            ["label"] = c.Id,
+            ["filename"] = c.Filename,
+            ["frontend-open"] = !c.Consoles.IsEmpty,
+        }).ToArray()));
+
+    private static Task<JsonNode?> QueryBackends(JsonObject arguments, QmpContext context, CancellationToken cancellationToken) =>
+        Task.FromResult<JsonNode?>(new JsonArray(context.Registry.Backends.Kinds
+            .SelectMany(k => k.Aliases.Prepend(k.Name))
+            .Select(n => (JsonNode?)new JsonObject { ["name"] = n }).ToArray()));
+
+    private static async Task<JsonNode?> RingbufWriteAsync(JsonObject arguments, QmpContext context, CancellationToken cancellationToken)
+    {
+        var chardev = Ringbuf(arguments, context);
+        var data = Text(arguments, "data");
+        var bytes = Format(arguments) == DataFormat.base64 ? Base64(data) : Encoding.UTF8.GetBytes(data);
+        await chardev.WriteAsync(bytes, cancellationToken);
+        return null;
+    }
+
+    private static Task<JsonNode?> RingbufRead(JsonObject arguments, QmpContext context, CancellationToken cancellationToken)
+    {
+        var chardev = Ringbuf(arguments, context);
+        var size = arguments["size"] is JsonValue v && v.TryGetValue<long>(out var n) ? n : throw new QapiException("Parameter 'size' is missing");
+        if (size is < 0 or > int.MaxValue)
+        {
+            throw new QapiException("Parameter 'size' expects uint32");
+        }
+
+        var bytes = chardev.Read((int)Math.Min(size, 16 << 20));
+        return Task.FromResult<JsonNode?>(Format(arguments) == DataFormat.base64 ? Convert.ToBase64String(bytes) : Encoding.UTF8.GetString(bytes));
+    }
+
+    private static Chardev Ringbuf(JsonObject arguments, QmpContext context)
+    {
+        var device = Text(arguments, "device");
+        var chardev = context.Registry.TryGet(device, out var found) ? found : throw new QapiException($"Device '{device}' not found", "DeviceNotFound");
+        return chardev.IsConsumable ? chardev : throw new QapiException($"{device} is not a ringbuf device");
+    }
+
+    private static DataFormat Format(JsonObject arguments) => arguments["format"]?.GetValue<string>() switch
+    {
+        null or "utf8" => DataFormat.utf8,
+        "base64" => DataFormat.base64,
+        var other => throw new QapiException($"Parameter 'format' does not accept value '{other}'"),
+    };
+
+    private static byte[] Base64(string data)
+    {
+        try
+        {
+            return Convert.FromBase64String(data);
+        }
+        catch (FormatException)
+        {
+            throw new QapiException("Invalid base64 data");
+        }
+    }
+
+    private static JsonObject PtyReturn(Chardev chardev) =>
+        chardev.PtyPath is { } pty ? new JsonObject { ["pty"] = pty } : [];
+
+    private static string Text(JsonObject arguments, string name) =>
+        arguments[name] switch
+        {
+            null => throw new QapiException($"Parameter '{name}' is missing"),
+            JsonValue v when v.TryGetValue<string>(out var s) => s,
+            _ => throw new QapiException($"Invalid parameter type for '{name}', expected: string"),
+        };
+
+    private static JsonObject Object(JsonObject arguments, string name) =>
+        arguments[name] switch
+        {
+            null => throw new QapiException($"Parameter '{name}' is missing"),
+            JsonObject o => o,
+            _ => throw new QapiException($"Invalid parameter type for '{name}', expected: object"),
+        };
+
+    /// <summary>QEMU's own words for the errors its users script against.</summary>
+    private static string QemuWording(ChardevException ex) => ex.Kind switch
+    {
+        ChardevErrorKind.NotFound when ex.ChardevId is { } id => $"Chardev '{id}' not found",
+        ChardevErrorKind.Conflict when ex.ChardevId is { } id => $"attempt to add duplicate property '{id}' to object (type 'container')",
+        _ => ex.Message,
+    };
+
+    private static IResult Error(string errorClass, string desc, JsonNode? id) =>
+        Answer(new JsonObject { ["error"] = new JsonObject { ["class"] = errorClass, ["desc"] = desc } }, id);
+
+    private static IResult Answer(JsonObject answer, JsonNode? id)
+    {
+        if (id is not null)
+        {
+            answer["id"] = id;
+        }
+
+        return TypedResults.Json(answer);
+    }
+
+    private sealed record QmpContext(ChardevRegistry Registry, JsonSerializerOptions Json);
+}

@@ -18,7 +18,8 @@ public sealed class BackendRegistry
         .Add(TestdevBackend.Kind)
         .Add(FileBackend.Kind)
         .Add(SocketBackend.Kind)
-        .Add(PtyBackend.Kind);
+        .Add(PtyBackend.Kind)
+        .Add(PipeBackend.Kind);
 
     public BackendRegistry Add(BackendKind kind)
     {

@@ -17,9 +17,9 @@ internal sealed unsafe class PseudoTerminal : IDisposable
     private const uint ParMrk = 0x8;
     private const uint ParEnb = 0x100;
 
-    private int _master;
+    private readonly Devices.DeviceFile _master;
 
-    private PseudoTerminal(int master, string slavePath)
+    private PseudoTerminal(Devices.DeviceFile master, string slavePath)
     {
         _master = master;
         SlavePath = slavePath;
@@ -27,16 +27,17 @@ internal sealed unsafe class PseudoTerminal : IDisposable
 
     public string SlavePath { get; }
 
-    public int Master => _master;
+    /// <summary>The master side, where the chardev reads and writes.</summary>
+    public Devices.DeviceFile Master => _master;
 
     public static PseudoTerminal Open(int cols, int rows)
     {
-        var master = OpenPath("/dev/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        var master = Devices.DeviceFile.Open("/dev/ptmx");
         try
         {
             int unlock = 0, number;
-            Check(ioctl(master, (int)TIOCSPTLCK, &unlock), "unlockpt");
-            Check(ioctl(master, (int)TIOCGPTN, &number), "ptsname");
+            Check(ioctl(master.Fd, (int)TIOCSPTLCK, &unlock), "unlockpt");
+            Check(ioctl(master.Fd, (int)TIOCGPTN, &number), "ptsname");
             var slavePath = $"/dev/pts/{number}";
             var pty = new PseudoTerminal(master, slavePath);
             pty.MakeRaw();
@@ -45,7 +46,7 @@ internal sealed unsafe class PseudoTerminal : IDisposable
         }
         catch
         {
-            close(master);
+            master.Dispose();
             throw;
         }
     }
@@ -76,69 +77,10 @@ internal sealed unsafe class PseudoTerminal : IDisposable
     public void Resize(int cols, int rows)
     {
         var size = new winsize { ws_col = (ushort)cols, ws_row = (ushort)rows };
-        Check(ioctl(_master, (int)TIOCSWINSZ, &size), "TIOCSWINSZ");
+        Check(ioctl(_master.Fd, (int)TIOCSWINSZ, &size), "TIOCSWINSZ");
     }
 
-    /// <summary>Waits up to <paramref name="timeoutMs"/> for data or a hang-up.</summary>
-    public (bool Readable, bool HungUp) Poll(int timeoutMs)
-    {
-        var fd = new pollfd { fd = _master, events = (short)POLLIN };
-        var n = poll(&fd, 1, timeoutMs);
-        if (n < 0)
-        {
-            return Marshal.GetLastPInvokeError() == EINTR ? (false, false) : throw Error("poll");
-        }
-
-        return ((fd.revents & POLLIN) != 0, (fd.revents & POLLHUP) != 0);
-    }
-
-    /// <summary>Reads what is there: a count, 0 when nothing is, -1 when no slave is open (EIO).</summary>
-    public int Read(Span<byte> buffer)
-    {
-        fixed (byte* p = buffer)
-        {
-            var n = (int)read(_master, p, buffer.Length);
-            if (n >= 0)
-            {
-                return n;
-            }
-
-            var errno = Marshal.GetLastPInvokeError();
-            return errno == EAGAIN || errno == EINTR ? 0 : errno == EIO ? -1 : throw Error("read");
-        }
-    }
-
-    /// <summary>Writes what the terminal takes now; 0 when its buffer is full.</summary>
-    public int Write(ReadOnlySpan<byte> data)
-    {
-        fixed (byte* p = data)
-        {
-            var n = (int)write(_master, p, data.Length);
-            if (n >= 0)
-            {
-                return n;
-            }
-
-            var errno = Marshal.GetLastPInvokeError();
-            return errno == EAGAIN || errno == EINTR ? 0 : throw Error("write");
-        }
-    }
-
-    /// <summary>Waits up to <paramref name="timeoutMs"/> for room to write.</summary>
-    public bool WaitWritable(int timeoutMs)
-    {
-        var fd = new pollfd { fd = _master, events = (short)POLLOUT };
-        return poll(&fd, 1, timeoutMs) > 0 && (fd.revents & POLLOUT) != 0;
-    }
-
-    public void Dispose()
-    {
-        var master = Interlocked.Exchange(ref _master, -1);
-        if (master >= 0)
-        {
-            close(master);
-        }
-    }
+    public void Dispose() => _master.Dispose();
 
     private static int OpenPath(string path, int flags)
     {
@@ -158,6 +100,5 @@ internal sealed unsafe class PseudoTerminal : IDisposable
         }
     }
 
-    private static IOException Error(string what) =>
-        new($"{what}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+    private static IOException Error(string what) => Devices.DeviceFile.Error(what);
 }

@@ -38,21 +38,7 @@ public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
     public override ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var pty = _pty ?? throw new InvalidOperationException("pty is not open");
-        var written = 0;
-        var waited = 0;
-        while (written < data.Length && waited < WriteWaitMs && !cancellationToken.IsCancellationRequested)
-        {
-            var n = pty.Write(data.Span[written..]);
-            written += n;
-            if (n == 0)
-            {
-                // The program on the other side is not reading; wait a little for room, then give up on the rest.
-                pty.WaitWritable(50);
-                waited += 50;
-            }
-        }
-
-        return ValueTask.FromResult(written);
+        return ValueTask.FromResult(pty.Master.WriteAll(data.Span, WriteWaitMs, cancellationToken));
     }
 
     public override void Resize(int cols, int rows) => _pty?.Resize(cols, rows);
@@ -68,7 +54,7 @@ public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
 
     private void ReadLoop()
     {
-        var pty = _pty!;
+        var pty = _pty!.Master;
         var buffer = new byte[65536];
         var open = false;
         try

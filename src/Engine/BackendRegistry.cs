@@ -19,7 +19,8 @@ public sealed class BackendRegistry
         .Add(FileBackend.Kind)
         .Add(SocketBackend.Kind)
         .Add(PtyBackend.Kind)
-        .Add(PipeBackend.Kind);
+        .Add(PipeBackend.Kind)
+        .Add(SerialBackend.Kind);
 
     public BackendRegistry Add(BackendKind kind)
     {

@@ -36,7 +36,7 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         { "POST", "/api/chardevs", $$$"""{"id": "a{{{new string('b', 128)}}}", "backend": {"type": "null"}}""", 400, "id", "at most 128" },
         { "POST", "/api/chardevs", """{"backend": {"type": "null"}}""", 400, "id", "is required" },
         { "POST", "/api/chardevs", """{"id": "nob"}""", 400, "backend", "is required" },
-        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "telepathy"}}""", 400, "backend.type", "known types: file, null, pipe, pty, ringbuf, socket, testdev" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "telepathy"}}""", 400, "backend.type", "known types: file, null, pipe, pty, ringbuf, serial, socket, testdev" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"size": 64}}""", 400, "backend.type", "is required" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": "ringbuf"}""", 400, "backend.type", "must be an object" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "ringbuf", "size": 5}}""", 400, "backend.size", "power of two" },

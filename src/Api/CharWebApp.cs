@@ -46,7 +46,11 @@ public static class CharWebApp
         {
             var options = provider.GetRequiredService<IOptions<CharWebOptions>>().Value;
             var dataDir = Path.GetFullPath(Path.Combine(builder.Environment.ContentRootPath, options.DataDir));
-            return new BackendContext(new PathPolicy(dataDir, options.AllowedPaths), provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILoggerFactory>());
+            return new BackendContext(
+                new PathPolicy(dataDir, options.AllowedPaths),
+                provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<ILoggerFactory>(),
+                options.Exec.Allowed);
         });
         services.AddSingleton(provider =>
         {

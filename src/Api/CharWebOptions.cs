@@ -21,4 +21,14 @@ public sealed class CharWebOptions
 
     /// <summary>Folders besides the data folder where file paths (file backend, logfile) may point.</summary>
     public List<string> AllowedPaths { get; set; } = [];
+
+    /// <summary>The exec backend's settings.</summary>
+    public ExecSettings Exec { get; set; } = new();
+}
+
+/// <summary><c>CharWeb:Exec</c>: which programs the exec backend may run.</summary>
+public sealed class ExecSettings
+{
+    /// <summary>Absolute paths of allowed programs; empty disables exec.</summary>
+    public List<string> Allowed { get; set; } = [];
 }

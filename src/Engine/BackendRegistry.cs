@@ -20,7 +20,8 @@ public sealed class BackendRegistry
         .Add(SocketBackend.Kind)
         .Add(PtyBackend.Kind)
         .Add(PipeBackend.Kind)
-        .Add(SerialBackend.Kind);
+        .Add(SerialBackend.Kind)
+        .Add(ExecBackend.Kind);
 
     public BackendRegistry Add(BackendKind kind)
     {

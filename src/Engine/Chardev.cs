@@ -349,7 +349,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         }
     }
 
-    void IBackendOwner.OnStateChanged(ChardevBackend source, ChardevState state, string? reason)
+    void IBackendOwner.OnStateChanged(ChardevBackend source, ChardevState state, string? reason, int? exitCode)
     {
         if (!ReferenceEquals(source, _backend))
         {
@@ -371,7 +371,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         else if (!Connected && wasConnected)
         {
             LogClosed(Id, reason ?? state.ToString());
-            Raise(ChardevEventKind.Closed, e => e with { State = state, Reason = reason });
+            Raise(ChardevEventKind.Closed, e => e with { State = state, Reason = reason, ExitCode = exitCode });
         }
 
         if (state == ChardevState.Failed)

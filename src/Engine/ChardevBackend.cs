@@ -8,7 +8,7 @@ internal interface IBackendOwner
 {
     void OnOutput(ChardevBackend source, ReadOnlySpan<byte> data);
 
-    void OnStateChanged(ChardevBackend source, ChardevState state, string? reason);
+    void OnStateChanged(ChardevBackend source, ChardevState state, string? reason, int? exitCode);
 
     void OnBreak(ChardevBackend source);
 }
@@ -58,7 +58,7 @@ public abstract class ChardevBackend : IAsyncDisposable
         }
     }
 
-    protected void SetState(ChardevState state, string? reason = null) => _owner?.OnStateChanged(this, state, reason);
+    protected void SetState(ChardevState state, string? reason = null, int? exitCode = null) => _owner?.OnStateChanged(this, state, reason, exitCode);
 
     protected void ReceivedBreak() => _owner?.OnBreak(this);
 }

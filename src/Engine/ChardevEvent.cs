@@ -40,6 +40,9 @@ public sealed record ChardevEvent(string ChardevId, ChardevEventKind Kind, DateT
     /// <summary>Running total, where there is one (all output a console lost).</summary>
     public long? Total { get; init; }
 
+    /// <summary>The exit code of a program that ended (exec).</summary>
+    public int? ExitCode { get; init; }
+
     /// <summary>The state after the event.</summary>
     public ChardevState? State { get; init; }
 }

@@ -20,6 +20,7 @@ internal static class HubWire
         Add(wire, "reason", e.Reason);
         Add(wire, "bytes", e.Bytes);
         Add(wire, "total", e.Total);
+        Add(wire, "exitCode", e.ExitCode);
         Add(wire, "state", e.State is { } s ? Name(s) : null);
         return wire;
     }

@@ -9,6 +9,7 @@ internal sealed class DeviceReader : IDisposable
     private const int PollMs = 200;
 
     private readonly ManualResetEventSlim _stop = new();
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
 
     public DeviceReader(DeviceFile file, ReadOnlySpanAction output, Action<string> failed)
@@ -18,6 +19,9 @@ internal sealed class DeviceReader : IDisposable
     }
 
     public delegate void ReadOnlySpanAction(ReadOnlySpan<byte> data);
+
+    /// <summary>Completes when the reader stops: disposed, or the device hung up after all it said was read.</summary>
+    public Task Ended => _ended.Task;
 
     public void Dispose()
     {
@@ -49,6 +53,10 @@ internal sealed class DeviceReader : IDisposable
         catch (IOException ex)
         {
             failed(ex.Message);
+        }
+        finally
+        {
+            _ended.TrySetResult();
         }
     }
 }

@@ -8,11 +8,19 @@ using System;
 namespace CharWeb.Client.Models
 {
     /// <summary>
-    /// Composed type wrapper for classes <see cref="global::CharWeb.Client.Models.FileBackendOptions"/>, <see cref="global::CharWeb.Client.Models.NullBackendOptions"/>, <see cref="global::CharWeb.Client.Models.PtyBackendOptions"/>, <see cref="global::CharWeb.Client.Models.RingbufBackendOptions"/>, <see cref="global::CharWeb.Client.Models.SocketBackendOptions"/>, <see cref="global::CharWeb.Client.Models.TestdevBackendOptions"/>
+    /// Composed type wrapper for classes <see cref="global::CharWeb.Client.Models.ExecBackendOptions"/>, <see cref="global::CharWeb.Client.Models.FileBackendOptions"/>, <see cref="global::CharWeb.Client.Models.NullBackendOptions"/>, <see cref="global::CharWeb.Client.Models.PipeBackendOptions"/>, <see cref="global::CharWeb.Client.Models.PtyBackendOptions"/>, <see cref="global::CharWeb.Client.Models.RingbufBackendOptions"/>, <see cref="global::CharWeb.Client.Models.SerialBackendOptions"/>, <see cref="global::CharWeb.Client.Models.SocketBackendOptions"/>, <see cref="global::CharWeb.Client.Models.TestdevBackendOptions"/>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class BackendOptions : IComposedTypeWrapper, IParsable
     {
+        /// <summary>Composed type representation for type <see cref="global::CharWeb.Client.Models.ExecBackendOptions"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::CharWeb.Client.Models.ExecBackendOptions? ExecBackendOptions { get; set; }
+#nullable restore
+#else
+        public global::CharWeb.Client.Models.ExecBackendOptions ExecBackendOptions { get; set; }
+#endif
         /// <summary>Composed type representation for type <see cref="global::CharWeb.Client.Models.FileBackendOptions"/></summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -29,6 +37,14 @@ namespace CharWeb.Client.Models
 #else
         public global::CharWeb.Client.Models.NullBackendOptions NullBackendOptions { get; set; }
 #endif
+        /// <summary>Composed type representation for type <see cref="global::CharWeb.Client.Models.PipeBackendOptions"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::CharWeb.Client.Models.PipeBackendOptions? PipeBackendOptions { get; set; }
+#nullable restore
+#else
+        public global::CharWeb.Client.Models.PipeBackendOptions PipeBackendOptions { get; set; }
+#endif
         /// <summary>Composed type representation for type <see cref="global::CharWeb.Client.Models.PtyBackendOptions"/></summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -44,6 +60,14 @@ namespace CharWeb.Client.Models
 #nullable restore
 #else
         public global::CharWeb.Client.Models.RingbufBackendOptions RingbufBackendOptions { get; set; }
+#endif
+        /// <summary>Composed type representation for type <see cref="global::CharWeb.Client.Models.SerialBackendOptions"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::CharWeb.Client.Models.SerialBackendOptions? SerialBackendOptions { get; set; }
+#nullable restore
+#else
+        public global::CharWeb.Client.Models.SerialBackendOptions SerialBackendOptions { get; set; }
 #endif
         /// <summary>Composed type representation for type <see cref="global::CharWeb.Client.Models.SocketBackendOptions"/></summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -71,13 +95,21 @@ namespace CharWeb.Client.Models
             if(ReferenceEquals(parseNode, null)) throw new ArgumentNullException(nameof(parseNode));
             var mappingValue = parseNode.GetChildNode("type")?.GetStringValue();
             var result = new global::CharWeb.Client.Models.BackendOptions();
-            if("file".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            if("exec".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.ExecBackendOptions = new global::CharWeb.Client.Models.ExecBackendOptions();
+            }
+            else if("file".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
             {
                 result.FileBackendOptions = new global::CharWeb.Client.Models.FileBackendOptions();
             }
             else if("null".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
             {
                 result.NullBackendOptions = new global::CharWeb.Client.Models.NullBackendOptions();
+            }
+            else if("pipe".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.PipeBackendOptions = new global::CharWeb.Client.Models.PipeBackendOptions();
             }
             else if("pty".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
             {
@@ -86,6 +118,10 @@ namespace CharWeb.Client.Models
             else if("ringbuf".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
             {
                 result.RingbufBackendOptions = new global::CharWeb.Client.Models.RingbufBackendOptions();
+            }
+            else if("serial".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.SerialBackendOptions = new global::CharWeb.Client.Models.SerialBackendOptions();
             }
             else if("socket".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
             {
@@ -103,13 +139,21 @@ namespace CharWeb.Client.Models
         /// <returns>A IDictionary&lt;string, Action&lt;IParseNode&gt;&gt;</returns>
         public virtual IDictionary<string, Action<IParseNode>> GetFieldDeserializers()
         {
-            if(FileBackendOptions != null)
+            if(ExecBackendOptions != null)
+            {
+                return ExecBackendOptions.GetFieldDeserializers();
+            }
+            else if(FileBackendOptions != null)
             {
                 return FileBackendOptions.GetFieldDeserializers();
             }
             else if(NullBackendOptions != null)
             {
                 return NullBackendOptions.GetFieldDeserializers();
+            }
+            else if(PipeBackendOptions != null)
+            {
+                return PipeBackendOptions.GetFieldDeserializers();
             }
             else if(PtyBackendOptions != null)
             {
@@ -118,6 +162,10 @@ namespace CharWeb.Client.Models
             else if(RingbufBackendOptions != null)
             {
                 return RingbufBackendOptions.GetFieldDeserializers();
+            }
+            else if(SerialBackendOptions != null)
+            {
+                return SerialBackendOptions.GetFieldDeserializers();
             }
             else if(SocketBackendOptions != null)
             {
@@ -136,13 +184,21 @@ namespace CharWeb.Client.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            if(FileBackendOptions != null)
+            if(ExecBackendOptions != null)
+            {
+                writer.WriteObjectValue<global::CharWeb.Client.Models.ExecBackendOptions>(null, ExecBackendOptions);
+            }
+            else if(FileBackendOptions != null)
             {
                 writer.WriteObjectValue<global::CharWeb.Client.Models.FileBackendOptions>(null, FileBackendOptions);
             }
             else if(NullBackendOptions != null)
             {
                 writer.WriteObjectValue<global::CharWeb.Client.Models.NullBackendOptions>(null, NullBackendOptions);
+            }
+            else if(PipeBackendOptions != null)
+            {
+                writer.WriteObjectValue<global::CharWeb.Client.Models.PipeBackendOptions>(null, PipeBackendOptions);
             }
             else if(PtyBackendOptions != null)
             {
@@ -151,6 +207,10 @@ namespace CharWeb.Client.Models
             else if(RingbufBackendOptions != null)
             {
                 writer.WriteObjectValue<global::CharWeb.Client.Models.RingbufBackendOptions>(null, RingbufBackendOptions);
+            }
+            else if(SerialBackendOptions != null)
+            {
+                writer.WriteObjectValue<global::CharWeb.Client.Models.SerialBackendOptions>(null, SerialBackendOptions);
             }
             else if(SocketBackendOptions != null)
             {

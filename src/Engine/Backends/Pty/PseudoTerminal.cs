@@ -18,6 +18,7 @@ internal sealed unsafe class PseudoTerminal : IDisposable
     private const uint ParEnb = 0x100;
 
     private readonly Devices.DeviceFile _master;
+    private int _heldSlave = -1;
 
     private PseudoTerminal(Devices.DeviceFile master, string slavePath)
     {
@@ -30,7 +31,8 @@ internal sealed unsafe class PseudoTerminal : IDisposable
     /// <summary>The master side, where the chardev reads and writes.</summary>
     public Devices.DeviceFile Master => _master;
 
-    public static PseudoTerminal Open(int cols, int rows)
+    /// <summary>A new pty; <paramref name="raw"/> as QEMU's (a device talks), or a normal terminal for a program.</summary>
+    public static PseudoTerminal Open(int cols, int rows, bool raw = true)
     {
         var master = Devices.DeviceFile.Open("/dev/ptmx");
         try
@@ -40,7 +42,11 @@ internal sealed unsafe class PseudoTerminal : IDisposable
             Check(ioctl(master.Fd, (int)TIOCGPTN, &number), "ptsname");
             var slavePath = $"/dev/pts/{number}";
             var pty = new PseudoTerminal(master, slavePath);
-            pty.MakeRaw();
+            if (raw)
+            {
+                pty.MakeRaw();
+            }
+
             pty.Resize(cols, rows);
             return pty;
         }
@@ -80,7 +86,24 @@ internal sealed unsafe class PseudoTerminal : IDisposable
         Check(ioctl(_master.Fd, (int)TIOCSWINSZ, &size), "TIOCSWINSZ");
     }
 
-    public void Dispose() => _master.Dispose();
+    /// <summary>Keeps the slave open from here, so the master does not hang up before a program opens it.</summary>
+    public void HoldSlave() => _heldSlave = OpenPath(SlavePath, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+    /// <summary>Lets go of the held slave: once the program has closed it too, the master hangs up.</summary>
+    public void ReleaseSlave()
+    {
+        var slave = Interlocked.Exchange(ref _heldSlave, -1);
+        if (slave >= 0)
+        {
+            close(slave);
+        }
+    }
+
+    public void Dispose()
+    {
+        ReleaseSlave();
+        _master.Dispose();
+    }
 
     private static int OpenPath(string path, int flags)
     {

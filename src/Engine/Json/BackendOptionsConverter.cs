@@ -38,7 +38,7 @@ public sealed class BackendOptionsConverter(BackendRegistry registry) : JsonConv
         var name = type.GetString()!;
         if (!registry.TryGet(name, out var kind))
         {
-            throw new BackendJsonException("type", $"unknown backend type '{name}'; known types: {registry.KnownNames}");
+            throw new BackendJsonException("type", registry.WhyUnsupported(name) ?? $"unknown backend type '{name}'; known types: {registry.KnownNames}");
         }
 
         try

@@ -24,7 +24,7 @@ public static class QapiBackend
         var type = backend["type"]?.GetValue<string>() ?? throw new QapiException("Parameter 'backend.type' is missing");
         if (!backends.TryGet(type, out var kind))
         {
-            throw new QapiException($"Parameter 'backend.type' does not accept value '{type}'");
+            throw new QapiException(backends.WhyUnsupported(type) ?? $"Parameter 'backend.type' does not accept value '{type}'");
         }
 
         var data = backend["data"] is JsonObject given ? (JsonObject)Camel(given)! : [];

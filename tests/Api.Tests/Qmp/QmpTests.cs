@@ -100,6 +100,7 @@ public sealed class QmpTests
     [InlineData("""{ "execute": "ringbuf-read", "arguments": { "device": "dup", "size": 10 } }""", "GenericError", "dup is not a ringbuf device")]
     [InlineData("""{ "execute": "ringbuf-write", "arguments": { "device": "nope", "data": "x" } }""", "DeviceNotFound", "Device 'nope' not found")]
     [InlineData("""{ "execute": "chardev-add", "arguments": { "id": "x", "backend": { "type": "file", "data": { "out": "/etc/x" } } } }""", "GenericError", "outside the allowed folders")]
+    [InlineData("""{ "execute": "chardev-add", "arguments": { "id": "x", "backend": { "type": "console", "data": {} } } }""", "GenericError", "'console' is a Windows-only QEMU backend, not supported on this host")]
     [InlineData("""{ "execute": """, "GenericError", "JSON parse error")]
     [InlineData("""{ "arguments": {} }""", "GenericError", "Expected 'execute'")]
     public async Task ErrorsAreQmpErrorsWithQemuClassesAndNothingChanges(string command, string errorClass, string desc)

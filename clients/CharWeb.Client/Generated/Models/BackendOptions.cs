@@ -8,7 +8,7 @@ using System;
 namespace CharWeb.Client.Models
 {
     /// <summary>
-    /// Composed type wrapper for classes <see cref="global::CharWeb.Client.Models.ExecBackendOptions"/>, <see cref="global::CharWeb.Client.Models.FileBackendOptions"/>, <see cref="global::CharWeb.Client.Models.NullBackendOptions"/>, <see cref="global::CharWeb.Client.Models.PipeBackendOptions"/>, <see cref="global::CharWeb.Client.Models.PtyBackendOptions"/>, <see cref="global::CharWeb.Client.Models.RingbufBackendOptions"/>, <see cref="global::CharWeb.Client.Models.SerialBackendOptions"/>, <see cref="global::CharWeb.Client.Models.SocketBackendOptions"/>, <see cref="global::CharWeb.Client.Models.TestdevBackendOptions"/>
+    /// Composed type wrapper for classes <see cref="global::CharWeb.Client.Models.ExecBackendOptions"/>, <see cref="global::CharWeb.Client.Models.FileBackendOptions"/>, <see cref="global::CharWeb.Client.Models.NullBackendOptions"/>, <see cref="global::CharWeb.Client.Models.ParallelBackendOptions"/>, <see cref="global::CharWeb.Client.Models.PipeBackendOptions"/>, <see cref="global::CharWeb.Client.Models.PtyBackendOptions"/>, <see cref="global::CharWeb.Client.Models.RingbufBackendOptions"/>, <see cref="global::CharWeb.Client.Models.SerialBackendOptions"/>, <see cref="global::CharWeb.Client.Models.SocketBackendOptions"/>, <see cref="global::CharWeb.Client.Models.TestdevBackendOptions"/>, <see cref="global::CharWeb.Client.Models.UdpBackendOptions"/>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class BackendOptions : IComposedTypeWrapper, IParsable
@@ -36,6 +36,14 @@ namespace CharWeb.Client.Models
 #nullable restore
 #else
         public global::CharWeb.Client.Models.NullBackendOptions NullBackendOptions { get; set; }
+#endif
+        /// <summary>Composed type representation for type <see cref="global::CharWeb.Client.Models.ParallelBackendOptions"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::CharWeb.Client.Models.ParallelBackendOptions? ParallelBackendOptions { get; set; }
+#nullable restore
+#else
+        public global::CharWeb.Client.Models.ParallelBackendOptions ParallelBackendOptions { get; set; }
 #endif
         /// <summary>Composed type representation for type <see cref="global::CharWeb.Client.Models.PipeBackendOptions"/></summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -85,6 +93,14 @@ namespace CharWeb.Client.Models
 #else
         public global::CharWeb.Client.Models.TestdevBackendOptions TestdevBackendOptions { get; set; }
 #endif
+        /// <summary>Composed type representation for type <see cref="global::CharWeb.Client.Models.UdpBackendOptions"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::CharWeb.Client.Models.UdpBackendOptions? UdpBackendOptions { get; set; }
+#nullable restore
+#else
+        public global::CharWeb.Client.Models.UdpBackendOptions UdpBackendOptions { get; set; }
+#endif
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -106,6 +122,10 @@ namespace CharWeb.Client.Models
             else if("null".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
             {
                 result.NullBackendOptions = new global::CharWeb.Client.Models.NullBackendOptions();
+            }
+            else if("parallel".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.ParallelBackendOptions = new global::CharWeb.Client.Models.ParallelBackendOptions();
             }
             else if("pipe".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
             {
@@ -131,6 +151,10 @@ namespace CharWeb.Client.Models
             {
                 result.TestdevBackendOptions = new global::CharWeb.Client.Models.TestdevBackendOptions();
             }
+            else if("udp".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.UdpBackendOptions = new global::CharWeb.Client.Models.UdpBackendOptions();
+            }
             return result;
         }
         /// <summary>
@@ -150,6 +174,10 @@ namespace CharWeb.Client.Models
             else if(NullBackendOptions != null)
             {
                 return NullBackendOptions.GetFieldDeserializers();
+            }
+            else if(ParallelBackendOptions != null)
+            {
+                return ParallelBackendOptions.GetFieldDeserializers();
             }
             else if(PipeBackendOptions != null)
             {
@@ -175,6 +203,10 @@ namespace CharWeb.Client.Models
             {
                 return TestdevBackendOptions.GetFieldDeserializers();
             }
+            else if(UdpBackendOptions != null)
+            {
+                return UdpBackendOptions.GetFieldDeserializers();
+            }
             return new Dictionary<string, Action<IParseNode>>();
         }
         /// <summary>
@@ -195,6 +227,10 @@ namespace CharWeb.Client.Models
             else if(NullBackendOptions != null)
             {
                 writer.WriteObjectValue<global::CharWeb.Client.Models.NullBackendOptions>(null, NullBackendOptions);
+            }
+            else if(ParallelBackendOptions != null)
+            {
+                writer.WriteObjectValue<global::CharWeb.Client.Models.ParallelBackendOptions>(null, ParallelBackendOptions);
             }
             else if(PipeBackendOptions != null)
             {
@@ -219,6 +255,10 @@ namespace CharWeb.Client.Models
             else if(TestdevBackendOptions != null)
             {
                 writer.WriteObjectValue<global::CharWeb.Client.Models.TestdevBackendOptions>(null, TestdevBackendOptions);
+            }
+            else if(UdpBackendOptions != null)
+            {
+                writer.WriteObjectValue<global::CharWeb.Client.Models.UdpBackendOptions>(null, UdpBackendOptions);
             }
         }
     }

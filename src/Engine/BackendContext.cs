@@ -13,4 +13,7 @@ public sealed class BackendContext(PathPolicy paths, TimeProvider time, ILoggerF
     public TimeProvider Time { get; } = time;
 
     public ILoggerFactory Loggers { get; } = loggers;
+
+    /// <summary>The chardevs of this server, for backends made of other chardevs (mux, hub).</summary>
+    internal ChardevRegistry? Chardevs { get; set; }
 }

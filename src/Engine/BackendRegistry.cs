@@ -25,6 +25,8 @@ public sealed class BackendRegistry
         .Add(ExecBackend.Kind)
         .Add(UdpBackend.Kind)
         .Add(ParallelBackend.Kind)
+        .Add(MuxBackend.Kind)
+        .Add(HubBackend.Kind)
         .Unsupported("console", "is a Windows-only QEMU backend")
         .Unsupported("win", "is a Windows-only QEMU backend")
         .Unsupported("win-stdio", "is a Windows-only QEMU backend")

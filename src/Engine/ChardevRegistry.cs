@@ -8,15 +8,27 @@ namespace CharWeb.Engine;
 /// Every chardev of this server: creates, changes and removes them, keeps the database in step,
 /// and never leaves one half-created (QEMU's <c>chardev-add</c>, <c>-change</c>, <c>-remove</c>).
 /// </summary>
-public sealed partial class ChardevRegistry(
-    BackendRegistry backends,
-    BackendContext context,
-    ChardevDatabase database,
-    ILogger<ChardevRegistry> logger) : IAsyncDisposable
+public sealed partial class ChardevRegistry : IAsyncDisposable
 {
+    private readonly BackendRegistry backends;
+    private readonly BackendContext context;
+    private readonly ChardevDatabase database;
+    private readonly ILogger<ChardevRegistry> logger;
+
     private readonly ConcurrentDictionary<string, Chardev> _chardevs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<BackendClaim>> _reserved = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+
+    public ChardevRegistry(BackendRegistry backends, BackendContext context, ChardevDatabase database, ILogger<ChardevRegistry> logger)
+    {
+        this.backends = backends;
+        this.context = context;
+        this.database = database;
+        this.logger = logger;
+
+        // Backends made of other chardevs (mux, hub) find their children here.
+        context.Chardevs = this;
+    }
 
     /// <summary>Every event of every chardev, plus created; handlers must not block.</summary>
     public event Action<ChardevEvent>? EventRaised;
@@ -145,10 +157,21 @@ public sealed partial class ChardevRegistry(
         return chardev;
     }
 
-    /// <summary>Removes a chardev; its consoles are told and detached.</summary>
+    /// <summary>What a mux or hub holds of a child chardev.</summary>
+    internal static string ChildClaim(string id) => "chardev:" + id;
+
+    /// <summary>Removes a chardev; its consoles are told and detached. One in use by a mux or hub is busy (409), as in QEMU.</summary>
     public async Task RemoveAsync(string id, CancellationToken cancellationToken)
     {
         var chardev = Get(id);
+        lock (_lock)
+        {
+            var user = _chardevs.Values.FirstOrDefault(c => c.Id != id && ClaimsOf(c.Definition).Any(claim => claim.Resource == ChildClaim(id)));
+            if (user is not null)
+            {
+                throw new ChardevException(ChardevErrorKind.Conflict, $"Chardev '{id}' is busy: chardev '{user.Id}' uses it", [new FieldError("id", $"is used by chardev '{user.Id}'; remove or change that one first")]) { ChardevId = id };
+            }
+        }
 
         // Also for configured chardevs: a stored row they shadowed would block the id for good.
         await database.DeleteAsync(id, cancellationToken);

@@ -36,7 +36,7 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         { "POST", "/api/chardevs", $$$"""{"id": "a{{{new string('b', 128)}}}", "backend": {"type": "null"}}""", 400, "id", "at most 128" },
         { "POST", "/api/chardevs", """{"backend": {"type": "null"}}""", 400, "id", "is required" },
         { "POST", "/api/chardevs", """{"id": "nob"}""", 400, "backend", "is required" },
-        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "telepathy"}}""", 400, "backend.type", "known types: exec, file, null, parallel, pipe, pty, ringbuf, serial, socket, testdev, udp" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "telepathy"}}""", 400, "backend.type", "known types: exec, file, hub, mux, null, parallel, pipe, pty, ringbuf, serial, socket, testdev, udp" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"size": 64}}""", 400, "backend.type", "is required" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": "ringbuf"}""", 400, "backend.type", "must be an object" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "ringbuf", "size": 5}}""", 400, "backend.size", "power of two" },
@@ -104,8 +104,14 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
     public async Task BodyOverTheServerLimitIsRefusedBeforeItIsRead()
     {
         var body = $$"""{"data": "{{new string('A', 3 << 20)}}"}""";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/chardevs/existing/write")
+        {
+            Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+        };
 
-        using var response = await fixture.Server.PostJsonAsync("/api/chardevs/existing/write", body);
+        // As curl does for large bodies: the server refuses before the body is sent, so no broken pipe.
+        request.Headers.ExpectContinue = true;
+        using var response = await fixture.Server.Http.SendAsync(request, CharWebServer.Timeout());
         var problem = await Problem.ReadAsync(response);
 
         Assert.Equal(413, problem.Status);

@@ -92,7 +92,7 @@ public sealed class RestWalkthroughTests
 
         var kinds = (await server.Http.GetFromJsonAsync<JsonArray>("/api/backends", CharWebServer.Timeout()))!;
 
-        Assert.Equal(["exec", "file", "null", "parallel", "pipe", "pty", "ringbuf", "serial", "socket", "testdev", "udp"], kinds.Select(k => k!["name"]!.GetValue<string>()).Order());
+        Assert.Equal(["exec", "file", "hub", "mux", "null", "parallel", "pipe", "pty", "ringbuf", "serial", "socket", "testdev", "udp"], kinds.Select(k => k!["name"]!.GetValue<string>()).Order());
         var size = kinds.Single(k => k!["name"]!.GetValue<string>() == "ringbuf")!["options"]!.AsArray().Single()!;
         Assert.Equal("size", size["name"]!.GetValue<string>());
         Assert.Equal(65536, size["default"]!.GetValue<int>());

@@ -8,7 +8,7 @@ using System;
 namespace CharWeb.Client.Models
 {
     /// <summary>
-    /// Composed type wrapper for classes <see cref="global::CharWeb.Client.Models.ExecBackendOptions"/>, <see cref="global::CharWeb.Client.Models.FileBackendOptions"/>, <see cref="global::CharWeb.Client.Models.NullBackendOptions"/>, <see cref="global::CharWeb.Client.Models.ParallelBackendOptions"/>, <see cref="global::CharWeb.Client.Models.PipeBackendOptions"/>, <see cref="global::CharWeb.Client.Models.PtyBackendOptions"/>, <see cref="global::CharWeb.Client.Models.RingbufBackendOptions"/>, <see cref="global::CharWeb.Client.Models.SerialBackendOptions"/>, <see cref="global::CharWeb.Client.Models.SocketBackendOptions"/>, <see cref="global::CharWeb.Client.Models.TestdevBackendOptions"/>, <see cref="global::CharWeb.Client.Models.UdpBackendOptions"/>
+    /// Composed type wrapper for classes <see cref="global::CharWeb.Client.Models.ExecBackendOptions"/>, <see cref="global::CharWeb.Client.Models.FileBackendOptions"/>, <see cref="global::CharWeb.Client.Models.HubBackendOptions"/>, <see cref="global::CharWeb.Client.Models.MuxBackendOptions"/>, <see cref="global::CharWeb.Client.Models.NullBackendOptions"/>, <see cref="global::CharWeb.Client.Models.ParallelBackendOptions"/>, <see cref="global::CharWeb.Client.Models.PipeBackendOptions"/>, <see cref="global::CharWeb.Client.Models.PtyBackendOptions"/>, <see cref="global::CharWeb.Client.Models.RingbufBackendOptions"/>, <see cref="global::CharWeb.Client.Models.SerialBackendOptions"/>, <see cref="global::CharWeb.Client.Models.SocketBackendOptions"/>, <see cref="global::CharWeb.Client.Models.TestdevBackendOptions"/>, <see cref="global::CharWeb.Client.Models.UdpBackendOptions"/>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class BackendOptions : IComposedTypeWrapper, IParsable
@@ -28,6 +28,22 @@ namespace CharWeb.Client.Models
 #nullable restore
 #else
         public global::CharWeb.Client.Models.FileBackendOptions FileBackendOptions { get; set; }
+#endif
+        /// <summary>Composed type representation for type <see cref="global::CharWeb.Client.Models.HubBackendOptions"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::CharWeb.Client.Models.HubBackendOptions? HubBackendOptions { get; set; }
+#nullable restore
+#else
+        public global::CharWeb.Client.Models.HubBackendOptions HubBackendOptions { get; set; }
+#endif
+        /// <summary>Composed type representation for type <see cref="global::CharWeb.Client.Models.MuxBackendOptions"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::CharWeb.Client.Models.MuxBackendOptions? MuxBackendOptions { get; set; }
+#nullable restore
+#else
+        public global::CharWeb.Client.Models.MuxBackendOptions MuxBackendOptions { get; set; }
 #endif
         /// <summary>Composed type representation for type <see cref="global::CharWeb.Client.Models.NullBackendOptions"/></summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -119,6 +135,14 @@ namespace CharWeb.Client.Models
             {
                 result.FileBackendOptions = new global::CharWeb.Client.Models.FileBackendOptions();
             }
+            else if("hub".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.HubBackendOptions = new global::CharWeb.Client.Models.HubBackendOptions();
+            }
+            else if("mux".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.MuxBackendOptions = new global::CharWeb.Client.Models.MuxBackendOptions();
+            }
             else if("null".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
             {
                 result.NullBackendOptions = new global::CharWeb.Client.Models.NullBackendOptions();
@@ -170,6 +194,14 @@ namespace CharWeb.Client.Models
             else if(FileBackendOptions != null)
             {
                 return FileBackendOptions.GetFieldDeserializers();
+            }
+            else if(HubBackendOptions != null)
+            {
+                return HubBackendOptions.GetFieldDeserializers();
+            }
+            else if(MuxBackendOptions != null)
+            {
+                return MuxBackendOptions.GetFieldDeserializers();
             }
             else if(NullBackendOptions != null)
             {
@@ -223,6 +255,14 @@ namespace CharWeb.Client.Models
             else if(FileBackendOptions != null)
             {
                 writer.WriteObjectValue<global::CharWeb.Client.Models.FileBackendOptions>(null, FileBackendOptions);
+            }
+            else if(HubBackendOptions != null)
+            {
+                writer.WriteObjectValue<global::CharWeb.Client.Models.HubBackendOptions>(null, HubBackendOptions);
+            }
+            else if(MuxBackendOptions != null)
+            {
+                writer.WriteObjectValue<global::CharWeb.Client.Models.MuxBackendOptions>(null, MuxBackendOptions);
             }
             else if(NullBackendOptions != null)
             {

@@ -1,0 +1,31 @@
+namespace CharWeb.Engine.Backends;
+
+/// <summary>What mux and hub share: their children must exist, be distinct, and are held by one parent only.</summary>
+internal static class ChildChardevs
+{
+    public static IEnumerable<FieldError> Validate(IReadOnlyList<string> ids, BackendContext context)
+    {
+        if (ids.Count == 0)
+        {
+            yield return new FieldError("chardevs", "must name at least one chardev");
+            yield break;
+        }
+
+        foreach (var duplicate in ids.GroupBy(id => id).Where(g => g.Count() > 1))
+        {
+            yield return new FieldError("chardevs", $"names '{duplicate.Key}' more than once");
+        }
+
+        foreach (var id in ids.Distinct())
+        {
+            if (context.Chardevs is not { } chardevs || !chardevs.TryGet(id, out _))
+            {
+                yield return new FieldError("chardevs", $"no chardev is named '{id}'");
+            }
+        }
+    }
+
+    /// <summary>QEMU lets one frontend use a chardev: so does CharWeb, through claims.</summary>
+    public static IEnumerable<BackendClaim> Claims(IReadOnlyList<string> ids) =>
+        ids.Distinct().Select(id => new BackendClaim("chardevs", ChardevRegistry.ChildClaim(id)));
+}

@@ -1,0 +1,37 @@
+namespace CharWeb.Engine.Consoles;
+
+/// <summary>
+/// A chardev used by another (mux, hub): an in-process console on the child whose output is
+/// handed to the parent. It is a console like any other, so the child's spice rule holds.
+/// </summary>
+internal sealed class ChildConsole : IAsyncDisposable
+{
+    private readonly ConsoleSession _session;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _pump;
+
+    public ChildConsole(Chardev child, string parentId, Action<ChildConsole, byte[]> output)
+    {
+        Child = child;
+        _session = child.Attach(new ConsoleOptions { RemoteAddress = $"chardev {parentId}", Owner = "chardev:" + parentId });
+        _pump = PumpAsync(output, _stop.Token);
+    }
+
+    public Chardev Child { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _session.DisposeAsync();
+        _stop.Dispose();
+    }
+
+    private async Task PumpAsync(Action<ChildConsole, byte[]> output, CancellationToken cancellationToken)
+    {
+        while (await _session.ReadDataAsync(cancellationToken) is { } data)
+        {
+            output(this, data);
+        }
+    }
+}

@@ -14,6 +14,7 @@ public sealed class BadInputFixture : IAsyncLifetime
         Server = await CharWebServer.StartAsync();
         await Server.CreateAsync("""{"id": "existing", "backend": {"type": "ringbuf", "size": 64}}""");
         await Server.CreateAsync("""{"id": "quiet", "logfile": "quiet.log", "backend": {"type": "null"}}""");
+        await Server.CreateAsync("""{"id": "holder", "backend": {"type": "hub", "chardevs": ["existing"]}}""");
     }
 
     public async ValueTask DisposeAsync() => await Server.DisposeAsync();
@@ -61,6 +62,11 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "exec", "command": "/bin/sh"}}""", 400, "backend.command", "exec is disabled" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "win-stdio"}}""", 400, "backend.type", "Windows-only QEMU backend, not supported on this host; use one of: exec, pty, serial, socket" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "parallel", "path": "/dev/parport7"}}""", 422, "backend", "this host has no parallel port" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "socket", "addr": {"type": "inet", "host": "127.0.0.1", "port": 1}}}""", 422, "backend", "Connection refused" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "pipe", "path": "no-fifo-here"}}""", 422, "backend", "No such file or directory" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "serial", "path": "no-tty-here"}}""", 422, "backend", "No such file or directory" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "mux", "chardevs": ["ghost"]}}""", 400, "backend.chardevs", "no chardev is named 'ghost'" },
+        { "DELETE", "/api/chardevs/existing", null, 409, "id", "is used by chardev 'holder'" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "socket", "addr": {"type": "inet", "host": "127.0.0.1", "port": 1}, "server": true, "reconnectMs": 5}}""", 400, "backend.reconnectMs", "clients only" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "serial", "path": "/dev/ttyS0", "parity": "mark"}}""", 400, "backend.parity", "none, even or odd" },
         { "POST", "/api/chardevs/existing/write", """{"data": "not base64!", "format": "base64"}""", 400, "data", "not valid base64" },
@@ -95,8 +101,8 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         Assert.StartsWith("urn:charweb:problem:", problem.Type);
         Assert.True(problem.Errors.ContainsKey(field), $"errors name {string.Join(", ", problem.Errors.Keys)}, not {field}: {problem.Detail}");
         Assert.Contains(reason, string.Join(" ", problem.Errors[field]));
-        Assert.Equal(["existing", "quiet"], (await server.ListAsync()).Select(c => c!["id"]!.GetValue<string>()));
-        Assert.Equal(2, await StoredRowsAsync(server));
+        Assert.Equal(["existing", "holder", "quiet"], (await server.ListAsync()).Select(c => c!["id"]!.GetValue<string>()));
+        Assert.Equal(3, await StoredRowsAsync(server));
         Assert.Equal(64, (await server.GetAsync("existing"))["backend"]!["size"]!.GetValue<int>());
     }
 

@@ -102,6 +102,30 @@ public sealed class ConsolePageTests
     }
 
     [Fact]
+    public async Task ShellOnAPtyInTheBrowserAnswersAndSeesTheTerminalSize()
+    {
+        await using var server = await CharWebServer.StartAsync(settings: new Dictionary<string, string?> { ["CharWeb:Exec:Allowed:0"] = "/bin/sh" });
+        await server.CreateAsync("""{"id": "shell", "history": 65536, "backend": {"type": "exec", "command": "/bin/sh"}}""");
+        await using var browser = await BrowserSession.StartAsync();
+        var page = await browser.OpenAsync(new Uri(server.BaseAddress, "/?console=shell"), width: 1000, height: 600);
+        await WaitForConsolesAsync(server, 1, "shell");
+        await page.Locator("#terminal").ClickAsync();
+
+        await page.Keyboard.TypeAsync("echo $((6*7))");
+        await page.Keyboard.PressAsync("Enter");
+        await BrowserSession.WaitForTerminalTextAsync(page, "42");
+
+        var (cols, rows) = (await page.EvaluateAsync<int>("() => window.charweb.term.cols"), await page.EvaluateAsync<int>("() => window.charweb.term.rows"));
+        await page.Keyboard.TypeAsync("stty size");
+        await page.Keyboard.PressAsync("Enter");
+        await BrowserSession.WaitForTerminalTextAsync(page, $"{rows} {cols}");
+
+        var shots = Path.Combine(AppContext.BaseDirectory, "artifacts");
+        Directory.CreateDirectory(shots);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-page-shell.png") });
+    }
+
+    [Fact]
     public async Task PageReconnectsAndReattachesAfterTheServerRestarts()
     {
         var port = FreePort();
@@ -131,8 +155,8 @@ public sealed class ConsolePageTests
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task WaitForConsolesAsync(CharWebServer server, int count) =>
-        await WaitUntilAsync(async () => (await server.GetAsync("echo"))["consoles"]!.GetValue<int>() == count);
+    private static async Task WaitForConsolesAsync(CharWebServer server, int count, string id = "echo") =>
+        await WaitUntilAsync(async () => (await server.GetAsync(id))["consoles"]!.GetValue<int>() == count);
 
     private static async Task<List<(int Cols, int Rows)>> ConsoleSizesAsync(CharWebServer server)
     {

@@ -47,6 +47,26 @@ public sealed class MuxHubBackendTests
     }
 
     [Fact]
+    public async Task EscapeCharacterIsConfigurable()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var a = await engine.CreateAsync("a", new TestdevBackendOptions());
+        var b = await engine.CreateAsync("b", new TestdevBackendOptions());
+        var mux = await engine.CreateAsync("m", new MuxBackendOptions { Chardevs = ["a", "b"], EscapeChar = 2 });
+        await using var console = mux.Attach(new ConsoleOptions());
+        var screen = new Screen(console);
+
+        await mux.WriteAsync("\u0001c"u8.ToArray(), EngineHarness.Timeout());
+        await mux.WriteAsync("\u0002c"u8.ToArray(), EngineHarness.Timeout());
+        await screen.WaitForAsync("[b]");
+        await mux.WriteAsync("\u0002h"u8.ToArray(), EngineHarness.Timeout());
+
+        await screen.WaitForAsync("C-b c    switch");
+        Assert.Equal(2, a.Stats.InputBytes);
+        Assert.Equal(0, b.Stats.InputBytes);
+    }
+
+    [Fact]
     public async Task MuxShowsOnlyTheFocusedChildAndTimestampsLines()
     {
         await using var engine = await EngineHarness.StartAsync();

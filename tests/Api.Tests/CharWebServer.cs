@@ -40,6 +40,14 @@ public sealed class CharWebServer : IAsyncDisposable
         return new CharWebServer(app, dataDir);
     }
 
+    /// <summary>A loopback TCP port free right now (for servers that must come back on the same port).</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     public static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

@@ -128,7 +128,7 @@ public sealed class ConsolePageTests
     [Fact]
     public async Task PageReconnectsAndReattachesAfterTheServerRestarts()
     {
-        var port = FreePort();
+        var port = CharWebServer.FreePort();
         var server = await CharWebServer.StartAsync(port: port);
         await server.CreateAsync("""{"id": "echo", "history": 4096, "backend": {"type": "testdev"}}""");
         await using var browser = await BrowserSession.StartAsync();
@@ -146,13 +146,6 @@ public sealed class ConsolePageTests
         }
 
         await BrowserSession.WaitForTerminalTextAsync(page, "after restart");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task WaitForConsolesAsync(CharWebServer server, int count, string id = "echo") =>

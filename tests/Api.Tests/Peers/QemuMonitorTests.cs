@@ -39,7 +39,7 @@ public sealed class QemuMonitorTests
     {
         var version = await Qemu.VersionAsync();
         await using var server = await CharWebServer.StartAsync();
-        var port = FreePort();
+        var port = CharWebServer.FreePort();
         var qemu = Qemu.StartMonitor($"host=127.0.0.1,port={port},server=on,wait=off");
         try
         {
@@ -75,10 +75,4 @@ public sealed class QemuMonitorTests
             () => Task.FromResult(Encoding.UTF8.GetString(console.Bytes().AsSpan(Math.Max(0, from))).Contains(text, StringComparison.Ordinal)),
             $"'{text}' from QEMU (got: {Encoding.UTF8.GetString(console.Bytes())})");
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -14,7 +14,7 @@ public sealed class RestartTests
     public async Task AfterSigkillEveryDefinitionIsBackSocketsListenAgainAndConsolesReattach()
     {
         var dataDir = Directory.CreateTempSubdirectory("charweb-restart-").FullName;
-        var tcpPort = FreePort();
+        var tcpPort = CharWebServer.FreePort();
         string[] bodies =
         [
             """{"id": "rb", "backend": {"type": "ringbuf", "size": 4096}}""",
@@ -94,10 +94,4 @@ public sealed class RestartTests
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -5,7 +5,7 @@ namespace CharWeb.Engine.Backends;
 /// <summary>QEMU <c>char-hub.c</c>: input goes to every child; output of every child comes back.</summary>
 public sealed class HubBackend(HubBackendOptions options, BackendContext context) : ChardevBackend
 {
-    private readonly List<ChildConsole> _children = [];
+    private List<ChildConsole> _children = [];
     private readonly Lock _lock = new();
 
     public static BackendKind Kind { get; } = BackendKind.Create<HubBackendOptions>(
@@ -18,11 +18,7 @@ public sealed class HubBackend(HubBackendOptions options, BackendContext context
 
     public override ValueTask OpenAsync(CancellationToken cancellationToken)
     {
-        foreach (var id in options.Chardevs)
-        {
-            _children.Add(new ChildConsole(context.Chardevs!.Get(id), Filename, OnChildOutput));
-        }
-
+        _children = ChildChardevs.Attach(options.Chardevs, context, Filename, OnChildOutput);
         SetState(ChardevState.Open);
         return ValueTask.CompletedTask;
     }
@@ -50,11 +46,7 @@ public sealed class HubBackend(HubBackendOptions options, BackendContext context
 
     public override async ValueTask DisposeAsync()
     {
-        foreach (var child in _children)
-        {
-            await child.DisposeAsync();
-        }
-
+        await ChildChardevs.DetachAsync(_children);
         await base.DisposeAsync();
     }
 

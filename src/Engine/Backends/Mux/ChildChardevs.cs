@@ -1,3 +1,5 @@
+using CharWeb.Engine.Consoles;
+
 namespace CharWeb.Engine.Backends;
 
 /// <summary>What mux and hub share: their children must exist, be distinct, and are held by one parent only.</summary>
@@ -22,6 +24,18 @@ internal static class ChildChardevs
             {
                 yield return new FieldError("chardevs", $"no chardev is named '{id}'");
             }
+        }
+    }
+
+    /// <summary>Attaches the parent to each child as a console, in order.</summary>
+    public static List<ChildConsole> Attach(IReadOnlyList<string> ids, BackendContext context, string parent, Action<ChildConsole, byte[]> output) =>
+        ids.Select(id => new ChildConsole(context.Chardevs!.Get(id), parent, output)).ToList();
+
+    public static async Task DetachAsync(IEnumerable<ChildConsole> children)
+    {
+        foreach (var child in children)
+        {
+            await child.DisposeAsync();
         }
     }
 

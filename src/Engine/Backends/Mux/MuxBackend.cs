@@ -11,7 +11,7 @@ namespace CharWeb.Engine.Backends;
 /// </summary>
 public sealed class MuxBackend(MuxBackendOptions options, BackendContext context) : ChardevBackend
 {
-    private readonly List<ChildConsole> _children = [];
+    private List<ChildConsole> _children = [];
     private readonly Lock _lock = new();
     private int _focus;
     private bool _escaped;
@@ -33,11 +33,7 @@ public sealed class MuxBackend(MuxBackendOptions options, BackendContext context
 
     public override ValueTask OpenAsync(CancellationToken cancellationToken)
     {
-        foreach (var id in options.Chardevs)
-        {
-            _children.Add(new ChildConsole(context.Chardevs!.Get(id), Filename, OnChildOutput));
-        }
-
+        _children = ChildChardevs.Attach(options.Chardevs, context, Filename, OnChildOutput);
         SetState(ChardevState.Open);
         return ValueTask.CompletedTask;
     }
@@ -103,11 +99,7 @@ public sealed class MuxBackend(MuxBackendOptions options, BackendContext context
 
     public override async ValueTask DisposeAsync()
     {
-        foreach (var child in _children)
-        {
-            await child.DisposeAsync();
-        }
-
+        await ChildChardevs.DetachAsync(_children);
         await base.DisposeAsync();
     }
 

@@ -1,0 +1,90 @@
+using System.Globalization;
+
+namespace CharWeb.Bench;
+
+/// <summary>
+/// Command line: <c>[scenario ...] [--smoke] [--mb N] [--no-console-mb N] [--ringbufs N] [--keys N]
+/// [--consoles 1,10,100] [--fanout-mb N] [--stalled-consoles N] [--server DIR] [--out DIR]</c>.
+/// Explicit sizes win over <c>--smoke</c>'s tiny ones.
+/// </summary>
+public sealed record BenchOptions
+{
+    public IReadOnlyList<string> Scenarios { get; init; } = [];
+
+    public bool Smoke { get; init; }
+
+    /// <summary>socket-throughput: megabytes pushed through CharWeb and through socat.</summary>
+    public int Megabytes { get; init; } = 256;
+
+    /// <summary>no-console: megabytes pushed into a chardev nobody watches.</summary>
+    public int NoConsoleMegabytes { get; init; } = 1024;
+
+    /// <summary>idle-ringbufs: how many ringbufs (4096 bytes each).</summary>
+    public int Ringbufs { get; init; } = 1000;
+
+    /// <summary>keystroke-latency: keys echoed.</summary>
+    public int Keys { get; init; } = 10_000;
+
+    /// <summary>fanout: the console counts to try.</summary>
+    public IReadOnlyList<int> Consoles { get; init; } = [1, 10, 100];
+
+    /// <summary>fanout and stalled: megabytes pushed per run.</summary>
+    public int FanoutMegabytes { get; init; } = 32;
+
+    /// <summary>stalled: consoles per run (one of them never acknowledges in the second run).</summary>
+    public int StalledConsoles { get; init; } = 10;
+
+    /// <summary>A published server folder to use instead of publishing.</summary>
+    public string? ServerDir { get; init; }
+
+    /// <summary>Where the JSON and SVG go; default bench/results (a temporary folder for --smoke).</summary>
+    public string? OutDir { get; init; }
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var smoke = args.Contains("--smoke");
+        var options = smoke
+            ? new BenchOptions { Smoke = true, Megabytes = 4, NoConsoleMegabytes = 16, Ringbufs = 50, Keys = 200, Consoles = [1, 3], FanoutMegabytes = 2, StalledConsoles = 3 }
+            : new BenchOptions();
+        var scenarios = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int Int() => int.Parse(Next(), CultureInfo.InvariantCulture);
+            options = args[i] switch
+            {
+                "--smoke" => options,
+                "--mb" => options with { Megabytes = Int() },
+                "--no-console-mb" => options with { NoConsoleMegabytes = Int() },
+                "--ringbufs" => options with { Ringbufs = Int() },
+                "--keys" => options with { Keys = Int() },
+                "--consoles" => options with { Consoles = [.. Next().Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))] },
+                "--fanout-mb" => options with { FanoutMegabytes = Int() },
+                "--stalled-consoles" => options with { StalledConsoles = Int() },
+                "--server" => options with { ServerDir = Path.GetFullPath(Next()) },
+                "--out" => options with { OutDir = Path.GetFullPath(Next()) },
+                var flag when flag.StartsWith("--", StringComparison.Ordinal) => throw new ArgumentException($"unknown option {flag}"),
+                var name => AddScenario(options, scenarios, name),
+            };
+        }
+
+        return options with { Scenarios = scenarios };
+    }
+
+    public IReadOnlyDictionary<string, string> Sizes() => new Dictionary<string, string>
+    {
+        ["mb"] = Megabytes.ToString(CultureInfo.InvariantCulture),
+        ["noConsoleMb"] = NoConsoleMegabytes.ToString(CultureInfo.InvariantCulture),
+        ["ringbufs"] = Ringbufs.ToString(CultureInfo.InvariantCulture),
+        ["keys"] = Keys.ToString(CultureInfo.InvariantCulture),
+        ["consoles"] = string.Join(',', Consoles),
+        ["fanoutMb"] = FanoutMegabytes.ToString(CultureInfo.InvariantCulture),
+        ["stalledConsoles"] = StalledConsoles.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private static BenchOptions AddScenario(BenchOptions options, List<string> scenarios, string name)
+    {
+        scenarios.Add(name);
+        return options;
+    }
+}

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace CharWeb.Bench;
+
+/// <summary>
+/// The published server started as its own process on loopback, as <c>PublishedServer</c> in the
+/// Api tests does: port 0, a fresh data folder, its address read from Serilog's "Now listening on:".
+/// </summary>
+public sealed partial class CharWebProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _dataDir;
+
+    private CharWebProcess(Process process, Uri address, string dataDir)
+    {
+        _process = process;
+        _dataDir = dataDir;
+        BaseAddress = address;
+        Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Http { get; }
+
+    public int ProcessId => _process.Id;
+
+    /// <summary><c>dotnet publish src/Api -c Release</c> into a temporary folder; answers the folder.</summary>
+    public static async Task<string> PublishAsync(string repoRoot, CancellationToken cancellationToken)
+    {
+        var output = Path.Combine(Directory.CreateTempSubdirectory("charweb-bench-publish-").FullName, "app");
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = repoRoot, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "publish", "src/Api/Api.csproj", "-c", "Release", "-o", output, "-nologo", "-v", "q" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException("dotnet publish failed: " + await stdout + await stderr);
+        }
+
+        return output;
+    }
+
+    public static async Task<CharWebProcess> StartAsync(string appDir, CancellationToken cancellationToken)
+    {
+        var dataDir = Directory.CreateTempSubdirectory("charweb-bench-data-").FullName;
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = appDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(appDir, "CharWeb.dll"));
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        start.Environment["CharWeb__DataDir"] = dataDir;
+        var process = Process.Start(start)!;
+        try
+        {
+            var address = await ListeningAddressAsync(process, cancellationToken);
+            return new CharWebProcess(process, new Uri(address), dataDir);
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            process.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Resident set size of the server process (VmRSS), in bytes.</summary>
+    public long ResidentBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                var kb = line["VmRSS:".Length..].Trim().Split(' ')[0];
+                return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        throw new InvalidOperationException("no VmRSS in /proc status of the server");
+    }
+
+    /// <summary><c>POST /api/chardevs</c>; answers the created chardev.</summary>
+    public async Task<JsonObject> CreateAsync(object body, CancellationToken cancellationToken)
+    {
+        using var response = await Http.PostAsJsonAsync("/api/chardevs", body, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"creating a chardev answered {(int)response.StatusCode}: {text}");
+        }
+
+        return JsonNode.Parse(text)!.AsObject();
+    }
+
+    /// <summary>A TCP socket server chardev on a free loopback port; answers the port it bound.</summary>
+    public async Task<int> CreateSocketServerAsync(string id, CancellationToken cancellationToken)
+    {
+        var created = await CreateAsync(new
+        {
+            id,
+            backend = new { type = "socket", server = true, addr = new { type = "inet", host = "127.0.0.1", port = 0 } },
+        }, cancellationToken);
+        var filename = created["filename"]!.GetValue<string>();
+        var match = BoundPort().Match(filename);
+        return match.Success
+            ? int.Parse(match.Groups["port"].Value, CultureInfo.InvariantCulture)
+            : throw new InvalidOperationException("no bound port in filename " + filename);
+    }
+
+    /// <summary><c>GET /api/chardevs/{id}</c>.</summary>
+    public async Task<JsonObject> GetAsync(string id, CancellationToken cancellationToken) =>
+        (await Http.GetFromJsonAsync<JsonObject>($"/api/chardevs/{id}", cancellationToken))!;
+
+    public static long Stat(JsonObject chardev, string name) => chardev["stats"]![name]!.GetValue<long>();
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync(CancellationToken.None);
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temporary folder is harmless.
+        }
+    }
+
+    private static async Task<string> ListeningAddressAsync(Process app, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        while (await app.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (Listening().Match(line) is { Success: true } match)
+            {
+                // Keep draining the log so the server never blocks on a full pipe.
+                _ = app.StandardOutput.BaseStream.CopyToAsync(Stream.Null, CancellationToken.None);
+                _ = app.StandardError.BaseStream.CopyToAsync(Stream.Null, CancellationToken.None);
+                return match.Groups["address"].Value;
+            }
+        }
+
+        throw new InvalidOperationException("the server exited before listening: " + await app.StandardError.ReadToEndAsync(timeout.Token));
+    }
+
+    [GeneratedRegex("Now listening on: (?<address>http://[^\\s]+)")]
+    private static partial Regex Listening();
+
+    [GeneratedRegex(":(?<port>\\d+),server=on")]
+    private static partial Regex BoundPort();
+}

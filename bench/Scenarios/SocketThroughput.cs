@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace CharWeb.Bench.Scenarios;
+
+/// <summary>
+/// socket chardev → 1 MessagePack console that acks, N MB from a raw TCP peer; baseline: socat relaying
+/// the same N MB unix→tcp (<c>socat UNIX-LISTEN:path TCP:127.0.0.1:sink</c>, socat's default 8 KiB
+/// buffer) between a .NET unix writer and a .NET TCP sink, in the same run.
+/// </summary>
+public sealed class SocketThroughput : IScenario
+{
+    public string Name => "socket-throughput";
+
+    public async Task<IReadOnlyList<ResultRow>> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        var bytes = context.Options.Megabytes * 1_000_000L;
+        var socat = await SocatAsync(bytes, cancellationToken);
+
+        await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken);
+        await SocketPush.RunAsync(server, "warmup", Math.Min(bytes, 4_000_000), [true], cancellationToken);
+        var console = (await SocketPush.RunAsync(server, "s", bytes, [true], cancellationToken))[0];
+
+        var ratio = console.MegabytesPerSecond / socat;
+        return
+        [
+            new(Name, $"1 console, {context.Options.Megabytes} MB, delivered", console.MegabytesPerSecond, "MB/s", socat, "socat unix→tcp", "≥ 0.8x socat", ratio >= 0.8),
+            new(Name, "bytes the console lost", console.Lost / 1e6, "MB", bytes / 1e6, "sent", "informational", null),
+        ];
+    }
+
+    /// <summary>MB/s of socat relaying <paramref name="bytes"/> from a unix socket to a TCP sink.</summary>
+    private static async Task<double> SocatAsync(long bytes, CancellationToken cancellationToken)
+    {
+        var folder = Directory.CreateTempSubdirectory("charweb-bench-socat-").FullName;
+        var path = Path.Combine(folder, "relay.sock");
+        using var sink = new TcpListener(IPAddress.Loopback, 0);
+        sink.Start();
+        var start = new ProcessStartInfo("socat") { RedirectStandardError = true };
+        start.ArgumentList.Add($"UNIX-LISTEN:{path}");
+        start.ArgumentList.Add($"TCP:127.0.0.1:{((IPEndPoint)sink.LocalEndpoint).Port}");
+        using var socat = Process.Start(start) ?? throw new InvalidOperationException("socat did not start (apt-get install socat)");
+        try
+        {
+            var received = SinkAsync(sink, bytes, cancellationToken);
+            using var writer = await ConnectUnixAsync(path, cancellationToken);
+            var started = Stopwatch.GetTimestamp();
+            await SocketPush.SendAsync(writer, bytes, cancellationToken);
+            var (count, lastAt) = await received;
+            if (count < bytes)
+            {
+                throw new InvalidOperationException($"the socat sink got {count} of {bytes} bytes");
+            }
+
+            return count / 1e6 / Stopwatch.GetElapsedTime(started, lastAt).TotalSeconds;
+        }
+        finally
+        {
+            if (!socat.HasExited)
+            {
+                socat.Kill();
+            }
+
+            await socat.WaitForExitAsync(CancellationToken.None);
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<(long Count, long LastAt)> SinkAsync(TcpListener listener, long bytes, CancellationToken cancellationToken)
+    {
+        using var peer = await listener.AcceptSocketAsync(cancellationToken);
+        var buffer = new byte[SocketPush.ChunkBytes];
+        var count = 0L;
+        var lastAt = 0L;
+        while (count < bytes)
+        {
+            var n = await peer.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+            if (n == 0)
+            {
+                break;
+            }
+
+            count += n;
+            lastAt = Stopwatch.GetTimestamp();
+        }
+
+        return (count, lastAt);
+    }
+
+    /// <summary>socat creates its socket file only once it listens; retry until it answers.</summary>
+    private static async Task<Socket> ConnectUnixAsync(string path, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 10);
+        while (true)
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
+                return socket;
+            }
+            catch (SocketException)
+            {
+                socket.Dispose();
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    throw;
+                }
+
+                await Task.Delay(20, cancellationToken);
+            }
+        }
+    }
+}

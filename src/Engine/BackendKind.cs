@@ -59,9 +59,31 @@ public sealed class BackendKind
             (o, c) => claims?.Invoke((TOptions)o, c) ?? [],
             fromQapi);
 
-    /// <summary>Every error of the options, field names relative to the options object.</summary>
-    public IReadOnlyList<FieldError> Validate(BackendOptions options, BackendContext context) =>
-        _validate(options, context).ToList();
+    /// <summary>
+    /// Every error of the options, field names relative to the options object: the kind's own
+    /// checks, and every limit its options declare ([Range], [Required], [AllowedValues]) for the
+    /// fields those checks did not already speak about, so the OpenAPI document never promises more.
+    /// </summary>
+    public IReadOnlyList<FieldError> Validate(BackendOptions options, BackendContext context)
+    {
+        var errors = _validate(options, context).ToList();
+        var spoken = errors.Select(e => e.Field.Split('.')[0]).ToHashSet(StringComparer.Ordinal);
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new System.ComponentModel.DataAnnotations.ValidationContext(options), results, validateAllProperties: true);
+        foreach (var result in results)
+        {
+            foreach (var member in result.MemberNames)
+            {
+                var field = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(member);
+                if (spoken.Add(field))
+                {
+                    errors.Add(new FieldError(field, result.ErrorMessage ?? "is invalid"));
+                }
+            }
+        }
+
+        return errors;
+    }
 
     public ChardevBackend Create(BackendOptions options, BackendContext context) => _create(options, context);
 

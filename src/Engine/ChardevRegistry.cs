@@ -145,6 +145,7 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
         lock (_lock)
         {
             CheckClaims(chardev.Definition with { Backend = options }, except: id);
+            CheckNoCycle(id, chardev.Definition with { Backend = options });
         }
 
         var kind = backends.Get(options!);
@@ -246,6 +247,31 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
 
         return wanted;
     }
+
+    /// <summary>A mux or hub may not contain itself, directly or through other muxes and hubs. Call under the lock.</summary>
+    private void CheckNoCycle(string id, ChardevDefinition changed)
+    {
+        var pending = new Stack<(string Id, string Path)>(ChildrenOf(changed).Select(c => (c, $"{id} -> {c}")));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (pending.TryPop(out var next))
+        {
+            if (next.Id == id)
+            {
+                throw ChardevException.Invalid("chardevs", $"would make chardev '{id}' contain itself ({next.Path})");
+            }
+
+            if (seen.Add(next.Id) && _chardevs.TryGetValue(next.Id, out var child))
+            {
+                foreach (var grandchild in ChildrenOf(child.Definition))
+                {
+                    pending.Push((grandchild, $"{next.Path} -> {grandchild}"));
+                }
+            }
+        }
+    }
+
+    private IEnumerable<string> ChildrenOf(ChardevDefinition definition) =>
+        ClaimsOf(definition).Select(c => c.Resource).Where(r => r.StartsWith(ChildClaim(""), StringComparison.Ordinal)).Select(r => r[ChildClaim("").Length..]);
 
     private IReadOnlyList<BackendClaim> ClaimsOf(ChardevDefinition definition)
     {

@@ -24,7 +24,7 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
     /// <summary>Attaches this caller as a console: history first, then live output, in order, with events in between.</summary>
     public async IAsyncEnumerable<byte[]> Attach(string id, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var session = Open(id);
+        var session = Open(Required(id));
         var caller = Clients.Caller;
         try
         {
@@ -48,6 +48,12 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
     /// <summary>Console input into the device; answers the bytes it accepted (0 while its side is not connected).</summary>
     public async Task<int> Write(string id, byte[] data)
     {
+        Required(id);
+        if (data is null)
+        {
+            throw new HubException("data is required");
+        }
+
         var limit = limits.Value.MaxWriteBytes;
         if (data.Length > limit)
         {
@@ -69,7 +75,7 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
 
     /// <summary>The terminal size of this console (pty and exec devices take it).</summary>
     public void Resize(string id, int cols, int rows) =>
-        (Session(id) ?? throw new HubException($"not attached to '{id}'")).Resize(cols, rows);
+        (Session(Required(id)) ?? throw new HubException($"not attached to '{id}'")).Resize(cols, rows);
 
     /// <summary>Sends a break into the device.</summary>
     public async Task SendBreak(string id)
@@ -79,11 +85,20 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
             throw new HubException("this console is read-only");
         }
 
-        await Find(id).SendBreakAsync(Context.ConnectionAborted);
+        await Find(Required(id)).SendBreakAsync(Context.ConnectionAborted);
     }
 
-    /// <summary>Flow control: total bytes this console has rendered since it attached.</summary>
-    public void Ack(string id, long bytes) => Session(id)?.Acknowledge(bytes);
+    /// <summary>
+    /// Flow control: total bytes this console has rendered since it attached. Sent without waiting
+    /// for an answer, so an ack for a console that is gone (a late one after detaching) is ignored.
+    /// </summary>
+    public void Ack(string id, long bytes)
+    {
+        if (id is not null)
+        {
+            Session(id)?.Acknowledge(bytes);
+        }
+    }
 
     /// <summary>The chardev list, sent again whenever a chardev is created, removed or changes state, and with fresh stats.</summary>
     public async IAsyncEnumerable<List<Dictionary<string, object?>>> WatchChardevs([EnumeratorCancellation] CancellationToken cancellationToken)
@@ -150,6 +165,8 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
             throw new HubException(ex.Message);
         }
     }
+
+    private static string Required(string? id) => id ?? throw new HubException("id is required");
 
     private Chardev Find(string id) =>
         registry.TryGet(id, out var chardev) ? chardev : throw new HubException($"no chardev is named '{id}'");

@@ -80,7 +80,9 @@ internal static class QmpEndpoint
         var text = await reader.ReadToEndAsync(cancellationToken);
         try
         {
-            return JsonNode.Parse(text) as JsonObject ?? throw new QapiException("QMP input must be a JSON object");
+            // A key given twice is refused while parsing, at any depth, as QEMU's parser refuses it.
+            return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+                ?? throw new QapiException("QMP input must be a JSON object");
         }
         catch (JsonException ex)
         {
@@ -155,11 +157,12 @@ internal static class QmpEndpoint
         return chardev.IsConsumable ? chardev : throw new QapiException($"{device} is not a ringbuf device");
     }
 
-    private static DataFormat Format(JsonObject arguments) => arguments["format"]?.GetValue<string>() switch
+    private static DataFormat Format(JsonObject arguments) => arguments["format"] switch
     {
-        null or "utf8" => DataFormat.utf8,
-        "base64" => DataFormat.base64,
-        var other => throw new QapiException($"Parameter 'format' does not accept value '{other}'"),
+        null => DataFormat.utf8,
+        JsonValue v when v.TryGetValue<string>(out var s) && s == "utf8" => DataFormat.utf8,
+        JsonValue v when v.TryGetValue<string>(out var s) && s == "base64" => DataFormat.base64,
+        var other => throw new QapiException($"Parameter 'format' does not accept value '{other.ToJsonString()}'"),
     };
 
     private static byte[] Base64(string data)

@@ -21,15 +21,20 @@ public static class QapiBackend
 
     public static (BackendOptions Options, string? Logfile, bool Logappend) Convert(JsonObject backend, BackendRegistry backends, JsonSerializerOptions json)
     {
-        var type = backend["type"]?.GetValue<string>() ?? throw new QapiException("Parameter 'backend.type' is missing");
+        var type = backend["type"] switch
+        {
+            null => throw new QapiException("Parameter 'backend.type' is missing"),
+            JsonValue v when v.TryGetValue<string>(out var name) => name,
+            _ => throw new QapiException("Invalid parameter type for 'backend.type', expected: string"),
+        };
         if (!backends.TryGet(type, out var kind))
         {
             throw new QapiException(backends.WhyUnsupported(type) ?? $"Parameter 'backend.type' does not accept value '{type}'");
         }
 
         var data = backend["data"] is JsonObject given ? (JsonObject)Camel(given)! : [];
-        var logfile = data.Remove("logfile", out var log) ? log?.GetValue<string>() : null;
-        var logappend = data.Remove("logappend", out var append) && append is not null && append.GetValue<bool>();
+        var logfile = data.Remove("logfile", out var log) ? Typed<string>(log, "logfile", "string") : null;
+        var logappend = data.Remove("logappend", out var append) && Typed<bool>(append, "logappend", "boolean");
         kind.FromQapi(data);
         data["type"] = kind.Name;
         try
@@ -41,6 +46,14 @@ public static class QapiBackend
             throw new QapiException($"Parameter 'backend.data.{Json.JsonErrors.FieldOf(ex)}' {Json.JsonErrors.MessageOf(ex)}");
         }
     }
+
+    private static T? Typed<T>(JsonNode? node, string name, string expected) =>
+        node switch
+        {
+            null => default,
+            JsonValue v when v.TryGetValue<T>(out var value) => value,
+            _ => throw new QapiException($"Invalid parameter type for 'backend.data.{name}', expected: {expected}"),
+        };
 
     private static JsonNode? Camel(JsonNode? node) => node switch
     {

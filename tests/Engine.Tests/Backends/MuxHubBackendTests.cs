@@ -106,6 +106,26 @@ public sealed class MuxHubBackendTests
     }
 
     [Fact]
+    public async Task AChangeThatWouldMakeAMuxOrHubContainItselfIsRefused()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        await engine.CreateAsync("a", new TestdevBackendOptions(), history: 64);
+        await engine.CreateAsync("b", new NullBackendOptions());
+        await engine.CreateAsync("m", new MuxBackendOptions { Chardevs = ["b"] });
+
+        var self = await Assert.ThrowsAsync<ChardevException>(() => engine.Registry.ChangeBackendAsync("a", new HubBackendOptions { Chardevs = ["a"] }, EngineHarness.Timeout()));
+        var loop = await Assert.ThrowsAsync<ChardevException>(() => engine.Registry.ChangeBackendAsync("b", new HubBackendOptions { Chardevs = ["m"] }, EngineHarness.Timeout()));
+        var nulls = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("n", new MuxBackendOptions { Chardevs = [null!] }));
+        var escape = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("e", new MuxBackendOptions { Chardevs = ["a"], EscapeChar = 0 }));
+
+        Assert.Contains("contain itself (a -> a)", Assert.Single(self.Errors).Message);
+        Assert.Contains("contain itself (b -> m -> b)", Assert.Single(loop.Errors).Message);
+        Assert.Equal("backend.chardevs", Assert.Single(nulls.Errors).Field);
+        Assert.Equal("backend.escapeChar", Assert.Single(escape.Errors).Field);
+        Assert.IsType<TestdevBackendOptions>(engine.Registry.Get("a").Definition.Backend);
+    }
+
+    [Fact]
     public async Task HubSendsInputToEveryChildAndBringsBackAllTheirOutput()
     {
         await using var engine = await EngineHarness.StartAsync();

@@ -60,7 +60,11 @@ public sealed class ExecBackend(ExecBackendOptions options, TimeProvider time) :
             yield return new FieldError("command", $"'{o.Command}' is not allowed; allowed: {string.Join(", ", context.AllowedPrograms)} (CharWeb:Exec:Allowed)");
         }
 
-        if (o.Args.Any(a => a.Contains('\0')))
+        if (o.Args is null || o.Args.Any(a => a is null))
+        {
+            yield return new FieldError("args", "must be a list of strings");
+        }
+        else if (o.Args.Any(a => a.Contains('\0')))
         {
             yield return new FieldError("args", "must not contain NUL characters");
         }

@@ -30,7 +30,7 @@ public sealed record ExecBackendOptions : BackendOptions
     public bool Restart { get; init; }
 
     public bool Equals(ExecBackendOptions? other) =>
-        other is not null && Command == other.Command && Args.SequenceEqual(other.Args) && Cols == other.Cols && Rows == other.Rows && Restart == other.Restart;
+        other is not null && Command == other.Command && (Args ?? []).SequenceEqual(other.Args ?? []) && Cols == other.Cols && Rows == other.Rows && Restart == other.Restart;
 
-    public override int GetHashCode() => HashCode.Combine(Command, Args.Count, Cols, Rows, Restart);
+    public override int GetHashCode() => HashCode.Combine(Command, Args?.Count, Cols, Rows, Restart);
 }

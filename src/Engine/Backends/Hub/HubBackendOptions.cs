@@ -12,7 +12,7 @@ public sealed record HubBackendOptions : BackendOptions
     [MinLength(1)]
     public IReadOnlyList<string> Chardevs { get; init; } = [];
 
-    public bool Equals(HubBackendOptions? other) => other is not null && Chardevs.SequenceEqual(other.Chardevs);
+    public bool Equals(HubBackendOptions? other) => other is not null && (Chardevs ?? []).SequenceEqual(other.Chardevs ?? []);
 
-    public override int GetHashCode() => Chardevs.Count;
+    public override int GetHashCode() => Chardevs?.Count ?? 0;
 }

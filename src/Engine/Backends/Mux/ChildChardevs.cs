@@ -5,8 +5,14 @@ namespace CharWeb.Engine.Backends;
 /// <summary>What mux and hub share: their children must exist, be distinct, and are held by one parent only.</summary>
 internal static class ChildChardevs
 {
-    public static IEnumerable<FieldError> Validate(IReadOnlyList<string> ids, BackendContext context)
+    public static IEnumerable<FieldError> Validate(IReadOnlyList<string>? ids, BackendContext context)
     {
+        if (ids is null || ids.Any(id => id is null))
+        {
+            yield return new FieldError("chardevs", "must be a list of chardev ids");
+            yield break;
+        }
+
         if (ids.Count == 0)
         {
             yield return new FieldError("chardevs", "must name at least one chardev");
@@ -40,6 +46,6 @@ internal static class ChildChardevs
     }
 
     /// <summary>QEMU lets one frontend use a chardev: so does CharWeb, through claims.</summary>
-    public static IEnumerable<BackendClaim> Claims(IReadOnlyList<string> ids) =>
-        ids.Distinct().Select(id => new BackendClaim("chardevs", ChardevRegistry.ChildClaim(id)));
+    public static IEnumerable<BackendClaim> Claims(IReadOnlyList<string>? ids) =>
+        (ids ?? []).OfType<string>().Distinct().Select(id => new BackendClaim("chardevs", ChardevRegistry.ChildClaim(id)));
 }

@@ -19,7 +19,7 @@ public sealed record MuxBackendOptions : BackendOptions
     public int EscapeChar { get; init; } = 1;
 
     public bool Equals(MuxBackendOptions? other) =>
-        other is not null && Chardevs.SequenceEqual(other.Chardevs) && EscapeChar == other.EscapeChar;
+        other is not null && (Chardevs ?? []).SequenceEqual(other.Chardevs ?? []) && EscapeChar == other.EscapeChar;
 
-    public override int GetHashCode() => HashCode.Combine(Chardevs.Count, EscapeChar);
+    public override int GetHashCode() => HashCode.Combine(Chardevs?.Count, EscapeChar);
 }

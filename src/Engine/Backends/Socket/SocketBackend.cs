@@ -169,7 +169,9 @@ public sealed class SocketBackend : ChardevBackend
     {
         if (data.Remove("reconnect", out var seconds) && seconds is not null && !data.ContainsKey("reconnectMs"))
         {
-            data["reconnectMs"] = seconds.GetValue<long>() * 1000;
+            data["reconnectMs"] = seconds is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<long>(out var s) && s is >= 0 and <= 3600
+                ? s * 1000
+                : throw new Qapi.QapiException("Parameter 'backend.data.reconnect' expects an integer number of seconds");
         }
     }
 

@@ -35,8 +35,6 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
 
     public BackendRegistry Backends => backends;
 
-    public BackendContext Context => context;
-
     public IReadOnlyList<Chardev> All => _chardevs.Values.OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
 
     public Chardev Get(string id) => _chardevs.TryGetValue(id, out var chardev) ? chardev : throw ChardevException.NotFound(id);

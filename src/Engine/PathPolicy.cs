@@ -16,8 +16,6 @@ public sealed class PathPolicy
 
     public string DataDir { get; }
 
-    public IReadOnlyList<string> Roots => _roots;
-
     /// <summary>The full path, or an error for <paramref name="field"/> saying why not.</summary>
     public string? Resolve(string field, string? path, ICollection<FieldError> errors)
     {

@@ -1,4 +1,3 @@
-using System.Text;
 using CharWeb.Engine;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -115,8 +114,7 @@ internal static class ChardevEndpoints
 
         var bytes = chardev.Read(wanted);
         var encoding = format ?? DataFormat.utf8;
-        var data = encoding == DataFormat.base64 ? Convert.ToBase64String(bytes) : Encoding.UTF8.GetString(bytes);
-        return TypedResults.Ok(new ReadResponse(data, encoding));
+        return TypedResults.Ok(new ReadResponse(encoding.Encode(bytes), encoding));
     }
 
     private static async Task<NoContent> SendBreakAsync(string id, ChardevRegistry registry, CancellationToken cancellationToken)
@@ -132,14 +130,9 @@ internal static class ChardevEndpoints
             throw ChardevException.Invalid("data", "is required");
         }
 
-        if (request.Format == DataFormat.utf8)
-        {
-            return Encoding.UTF8.GetBytes(request.Data);
-        }
-
         try
         {
-            return Convert.FromBase64String(request.Data);
+            return request.Format.Decode(request.Data);
         }
         catch (FormatException)
         {

@@ -42,7 +42,8 @@ internal static class QmpEndpoint
             .Accepts<QmpCommand>("application/json")
             .Produces<JsonObject>();
 
-    private static async Task<IResult> ExecuteAsync(HttpRequest request, ChardevRegistry registry, IOptions<JsonOptions> json, CancellationToken cancellationToken)
+    private static async Task<IResult> ExecuteAsync(
+        HttpRequest request, ChardevRegistry registry, IOptions<JsonOptions> json, IOptions<CharWebOptions> limits, CancellationToken cancellationToken)
     {
         JsonNode? id = null;
         try
@@ -61,7 +62,7 @@ internal static class QmpEndpoint
                 JsonObject o => o,
                 _ => throw new QapiException("QMP input member 'arguments' must be an object"),
             };
-            var result = await handler(arguments, new QmpContext(registry, json.Value.SerializerOptions), cancellationToken) ?? new JsonObject();
+            var result = await handler(arguments, new QmpContext(registry, json.Value.SerializerOptions, limits.Value.MaxReadBytes), cancellationToken) ?? new JsonObject();
             return Answer(new JsonObject { ["return"] = result }, id);
         }
         catch (QapiException ex)
@@ -132,7 +133,16 @@ internal static class QmpEndpoint
     {
         var chardev = Ringbuf(arguments, context);
         var data = Text(arguments, "data");
-        var bytes = Format(arguments) == DataFormat.base64 ? Base64(data) : Encoding.UTF8.GetBytes(data);
+        byte[] bytes;
+        try
+        {
+            bytes = Format(arguments).Decode(data);
+        }
+        catch (FormatException)
+        {
+            throw new QapiException("Invalid base64 data");
+        }
+
         await chardev.WriteAsync(bytes, cancellationToken);
         return null;
     }
@@ -146,8 +156,8 @@ internal static class QmpEndpoint
             throw new QapiException("Parameter 'size' expects uint32");
         }
 
-        var bytes = chardev.Read((int)Math.Min(size, 16 << 20));
-        return Task.FromResult<JsonNode?>(Format(arguments) == DataFormat.base64 ? Convert.ToBase64String(bytes) : Encoding.UTF8.GetString(bytes));
+        var bytes = chardev.Read((int)Math.Min(size, context.MaxReadBytes));
+        return Task.FromResult<JsonNode?>(Format(arguments).Encode(bytes));
     }
 
     private static Chardev Ringbuf(JsonObject arguments, QmpContext context)
@@ -164,18 +174,6 @@ internal static class QmpEndpoint
         JsonValue v when v.TryGetValue<string>(out var s) && s == "base64" => DataFormat.base64,
         var other => throw new QapiException($"Parameter 'format' does not accept value '{other.ToJsonString()}'"),
     };
-
-    private static byte[] Base64(string data)
-    {
-        try
-        {
-            return Convert.FromBase64String(data);
-        }
-        catch (FormatException)
-        {
-            throw new QapiException("Invalid base64 data");
-        }
-    }
 
     private static JsonObject PtyReturn(Chardev chardev) =>
         chardev.PtyPath is { } pty ? new JsonObject { ["pty"] = pty } : [];
@@ -217,5 +215,5 @@ internal static class QmpEndpoint
         return TypedResults.Json(answer);
     }
 
-    private sealed record QmpContext(ChardevRegistry Registry, JsonSerializerOptions Json);
+    private sealed record QmpContext(ChardevRegistry Registry, JsonSerializerOptions Json, int MaxReadBytes);
 }

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Text;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
 
@@ -18,7 +16,7 @@ internal sealed unsafe class PseudoTerminal : IDisposable
     private const uint ParEnb = 0x100;
 
     private readonly Devices.DeviceFile _master;
-    private int _heldSlave = -1;
+    private Devices.DeviceFile? _heldSlave;
 
     private PseudoTerminal(Devices.DeviceFile master, string slavePath)
     {
@@ -60,24 +58,17 @@ internal sealed unsafe class PseudoTerminal : IDisposable
     /// <summary>Sets raw mode (cfmakeraw) through the slave, then lets it go.</summary>
     public void MakeRaw()
     {
-        var slave = OpenPath(SlavePath, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        try
-        {
-            termios t;
-            Check(tcgetattr(slave, &t), "tcgetattr");
-            t.c_iflag &= ~(IGNBRK | BrkInt | ParMrk | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
-            t.c_oflag &= ~OPOST;
-            t.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-            t.c_cflag &= ~(CSIZE | ParEnb);
-            t.c_cflag |= CS8;
-            t.c_cc[VMIN] = 1;
-            t.c_cc[VTIME] = 0;
-            Check(tcsetattr(slave, (int)TCSANOW, &t), "tcsetattr");
-        }
-        finally
-        {
-            close(slave);
-        }
+        using var slave = Devices.DeviceFile.Open(SlavePath);
+        termios t;
+        Check(tcgetattr(slave.Fd, &t), "tcgetattr");
+        t.c_iflag &= ~(IGNBRK | BrkInt | ParMrk | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+        t.c_oflag &= ~OPOST;
+        t.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+        t.c_cflag &= ~(CSIZE | ParEnb);
+        t.c_cflag |= CS8;
+        t.c_cc[VMIN] = 1;
+        t.c_cc[VTIME] = 0;
+        Check(tcsetattr(slave.Fd, (int)TCSANOW, &t), "tcsetattr");
     }
 
     public void Resize(int cols, int rows)
@@ -87,32 +78,15 @@ internal sealed unsafe class PseudoTerminal : IDisposable
     }
 
     /// <summary>Keeps the slave open from here, so the master does not hang up before a program opens it.</summary>
-    public void HoldSlave() => _heldSlave = OpenPath(SlavePath, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    public void HoldSlave() => _heldSlave = Devices.DeviceFile.Open(SlavePath);
 
     /// <summary>Lets go of the held slave: once the program has closed it too, the master hangs up.</summary>
-    public void ReleaseSlave()
-    {
-        var slave = Interlocked.Exchange(ref _heldSlave, -1);
-        if (slave >= 0)
-        {
-            close(slave);
-        }
-    }
+    public void ReleaseSlave() => Interlocked.Exchange(ref _heldSlave, null)?.Dispose();
 
     public void Dispose()
     {
         ReleaseSlave();
         _master.Dispose();
-    }
-
-    private static int OpenPath(string path, int flags)
-    {
-        var bytes = Encoding.UTF8.GetBytes(path + "\0");
-        fixed (byte* p = bytes)
-        {
-            var fd = open(p, flags, 0);
-            return fd >= 0 ? fd : throw Error($"open {path}");
-        }
     }
 
     private static void Check(int result, string what)

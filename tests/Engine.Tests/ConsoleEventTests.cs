@@ -73,6 +73,38 @@ public sealed class ConsoleEventTests
     }
 
     [Fact]
+    public async Task EachOverrunSitsWhereItsBytesAreMissing()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var chardev = await engine.CreateAsync("dev", new TestdevBackendOptions());
+        await using var console = chardev.Attach(new ConsoleOptions { BufferBytes = 1000, WindowBytes = 0 });
+        await DrainEventsAsync(console);
+
+        // Chunk i is 100 bytes of value i; 15 writes unread open a gap, 10 writes read twice each let it catch up.
+        var source = new byte[100 * 100];
+        var offset = 0L;
+        var overruns = 0;
+        for (var i = 0; i < 100; i++)
+        {
+            Array.Fill(source, (byte)i, i * 100, 100);
+            await chardev.WriteAsync(source.AsMemory(i * 100, 100), EngineHarness.Timeout());
+            for (var reads = i % 25 < 15 ? 0 : 2; reads > 0 && console.QueuedBytes > 0; reads--)
+            {
+                offset = await TakeAtOffsetAsync(console, source, offset, () => overruns++);
+            }
+        }
+
+        while (console.QueuedBytes > 0)
+        {
+            offset = await TakeAtOffsetAsync(console, source, offset, () => overruns++);
+        }
+
+        Assert.Equal(source.Length, offset);
+        Assert.True(overruns > 1, $"the interleaving should open more than one gap, it opened {overruns}");
+        Assert.Equal(source.Length - console.BytesSent, console.BytesLost);
+    }
+
+    [Fact]
     public async Task InputToADisconnectedDeviceIsToldToItsConsoles()
     {
         await using var restarted = await EngineHarness.StartWithDisconnectedFileAsync("f");
@@ -86,6 +118,21 @@ public sealed class ConsoleEventTests
         Assert.Equal(ChardevEventKind.InputDropped, told!.Value.Event!.Kind);
         Assert.Equal(3, told.Value.Event.Bytes);
         Assert.Equal(ChardevState.Failed, told.Value.Event.State);
+    }
+
+    /// <summary>Reads one item: output must match the source at <paramref name="offset"/>; an overrun skips its bytes.</summary>
+    private static async Task<long> TakeAtOffsetAsync(ConsoleSession console, byte[] source, long offset, Action onOverrun)
+    {
+        var item = (await console.ReadAsync(EngineHarness.Timeout()))!.Value;
+        if (item.Event is { Kind: ChardevEventKind.Overrun } overrun)
+        {
+            onOverrun();
+            return offset + overrun.Bytes!.Value;
+        }
+
+        Assert.False(item.IsEvent, $"unexpected event {item.Event?.Kind}");
+        Assert.Equal(source.AsSpan((int)offset, item.Data.Length).ToArray(), item.Data);
+        return offset + item.Data.Length;
     }
 
     private static async Task DrainEventsAsync(ConsoleSession console)

@@ -3,8 +3,10 @@ namespace CharWeb.Engine.Consoles;
 /// <summary>
 /// One attached console. The chardev hands it output and events without ever waiting; the console
 /// keeps at most <see cref="ConsoleOptions.BufferBytes"/> of output queued, drops the oldest beyond
-/// that and counts the loss (reported as an <c>overrun</c> event), so a slow console never slows
-/// the device or the other consoles.
+/// that and counts the loss, so a slow console never slows the device or the other consoles.
+/// The loss is reported as an <c>overrun</c> event at the place in the stream where the bytes are
+/// missing: what a console reads is the device's output in order, with each gap announced by an
+/// overrun carrying its size, so a reader can tell exactly which bytes it did not get.
 /// </summary>
 public sealed class ConsoleSession : IAsyncDisposable
 {
@@ -14,7 +16,7 @@ public sealed class ConsoleSession : IAsyncDisposable
     private readonly ConsoleOptions _options;
     private readonly TimeProvider _time;
     private readonly Queue<(long Seq, byte[] Data)> _data = new();
-    private readonly Queue<(long Seq, ChardevEvent? Event)> _events = new();
+    private readonly Queue<(long Seq, ChardevEvent Event)> _events = new();
     private readonly Lock _lock = new();
     private TaskCompletionSource? _waiter;
     private long _seq;
@@ -23,7 +25,6 @@ public sealed class ConsoleSession : IAsyncDisposable
     private long _acknowledged;
     private long _lost;
     private long _lostUnreported;
-    private bool _overrunQueued;
     private bool _ended;
     private int _disposed;
 
@@ -183,17 +184,10 @@ public sealed class ConsoleSession : IAsyncDisposable
                 lost += dropped.Length;
             }
 
-            if (lost > 0)
-            {
-                _lost += lost;
-                _lostUnreported += lost;
-                if (!_overrunQueued)
-                {
-                    // One pending overrun at a time; it carries the total lost when it is read.
-                    _overrunQueued = true;
-                    _events.Enqueue((_seq++, null));
-                }
-            }
+            // Only the oldest bytes are ever dropped, so the gap always sits just before the head
+            // of the queue; one overrun covers it however many chunks it grows by before it is read.
+            _lost += lost;
+            _lostUnreported += lost;
 
             WakeReader();
         }
@@ -211,8 +205,7 @@ public sealed class ConsoleSession : IAsyncDisposable
 
             if (_events.Count >= MaxQueuedEvents)
             {
-                var (_, dropped) = _events.Dequeue();
-                _overrunQueued &= dropped is not null;
+                _events.Dequeue();
             }
 
             _events.Enqueue((_seq++, e));
@@ -235,22 +228,23 @@ public sealed class ConsoleSession : IAsyncDisposable
         }
     }
 
-    /// <summary>The oldest item that may go now: events always, output while the window is open. Call under the lock.</summary>
+    /// <summary>
+    /// The oldest item that may go now: events always, then the gap before the head of the queue
+    /// (an overrun), then output while the window is open. Call under the lock.
+    /// </summary>
     private ConsoleChunk? TryTake()
     {
         var dataReady = _data.Count > 0 && WindowOpen();
-        var eventReady = _events.Count > 0;
-        if (eventReady && (!dataReady || _events.Peek().Seq < _data.Peek().Seq))
+        if (_events.Count > 0 && (!dataReady || _events.Peek().Seq < _data.Peek().Seq))
         {
-            var (_, e) = _events.Dequeue();
-            if (e is null)
-            {
-                _overrunQueued = false;
-                e = new ChardevEvent(ChardevId, ChardevEventKind.Overrun, _time.GetUtcNow()) { Bytes = _lostUnreported, Total = _lost };
-                _lostUnreported = 0;
-            }
+            return new ConsoleChunk([], _events.Dequeue().Event);
+        }
 
-            return new ConsoleChunk([], e);
+        if (_lostUnreported > 0)
+        {
+            var overrun = new ChardevEvent(ChardevId, ChardevEventKind.Overrun, _time.GetUtcNow()) { Bytes = _lostUnreported, Total = _lost };
+            _lostUnreported = 0;
+            return new ConsoleChunk([], overrun);
         }
 
         if (dataReady)

@@ -105,6 +105,32 @@ public sealed class ConsoleEventTests
     }
 
     [Fact]
+    public async Task SmallChunksQueuedTogetherGoAsOneItemButNeverAcrossAnEvent()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var chardev = await engine.CreateAsync("dev", new TestdevBackendOptions());
+        await using var console = chardev.Attach(new ConsoleOptions { WindowBytes = 250 });
+        await DrainEventsAsync(console);
+        for (var i = 0; i < 5; i++)
+        {
+            await chardev.WriteAsync(new byte[100], EngineHarness.Timeout());
+        }
+
+        await chardev.SendBreakAsync(EngineHarness.Timeout());
+        await chardev.WriteAsync(new byte[100], EngineHarness.Timeout());
+
+        // The window has 250 bytes open: two chunks fit, the third waits for an ack.
+        Assert.Equal(200, (await console.ReadDataAsync(EngineHarness.Timeout()))!.Length);
+        console.Acknowledge(200);
+        Assert.Equal(200, (await console.ReadDataAsync(EngineHarness.Timeout()))!.Length);
+        console.Acknowledge(400);
+        Assert.Equal(100, (await console.ReadDataAsync(EngineHarness.Timeout()))!.Length);
+        Assert.Equal(ChardevEventKind.Break, (await console.ReadAsync(EngineHarness.Timeout()))!.Value.Event?.Kind);
+        console.Acknowledge(500);
+        Assert.Equal(100, (await console.ReadDataAsync(EngineHarness.Timeout()))!.Length);
+    }
+
+    [Fact]
     public async Task InputToADisconnectedDeviceIsToldToItsConsoles()
     {
         await using var restarted = await EngineHarness.StartWithDisconnectedFileAsync("f");

@@ -12,6 +12,9 @@ public sealed class ConsoleSession : IAsyncDisposable
 {
     private const int MaxQueuedEvents = 256;
 
+    /// <summary>Queued chunks that follow each other are handed out together up to this size (a pty reads 4 KiB at a time).</summary>
+    private const int MaxItemBytes = 64 << 10;
+
     private readonly Chardev _chardev;
     private readonly ConsoleOptions _options;
     private readonly TimeProvider _time;
@@ -249,13 +252,56 @@ public sealed class ConsoleSession : IAsyncDisposable
 
         if (dataReady)
         {
-            var (_, data) = _data.Dequeue();
+            var data = TakeOutput();
             _queuedBytes -= data.Length;
             _sent += data.Length;
             return new ConsoleChunk(data);
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The head chunk, joined with the chunks queued right behind it while no event sits between
+    /// them and the result stays within <see cref="MaxItemBytes"/> and the open window: one stream
+    /// item for many small reads. Call under the lock.
+    /// </summary>
+    private byte[] TakeOutput()
+    {
+        var head = _data.Dequeue().Data;
+        var limit = _options.WindowBytes <= 0
+            ? MaxItemBytes
+            : Math.Min(MaxItemBytes, _options.WindowBytes - (_sent - _acknowledged));
+        var nextEvent = _events.Count > 0 ? _events.Peek().Seq : long.MaxValue;
+        var length = head.Length;
+        var count = 0;
+        foreach (var (seq, chunk) in _data)
+        {
+            if (seq > nextEvent || length + chunk.Length > limit)
+            {
+                break;
+            }
+
+            length += chunk.Length;
+            count++;
+        }
+
+        if (count == 0)
+        {
+            return head;
+        }
+
+        var joined = new byte[length];
+        head.CopyTo(joined, 0);
+        var at = head.Length;
+        for (var i = 0; i < count; i++)
+        {
+            var chunk = _data.Dequeue().Data;
+            chunk.CopyTo(joined, at);
+            at += chunk.Length;
+        }
+
+        return joined;
     }
 
     private bool WindowOpen() => _options.WindowBytes <= 0 || _sent - _acknowledged < _options.WindowBytes;

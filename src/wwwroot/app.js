@@ -163,7 +163,11 @@
   connection.on('ChardevEvent', (id, e) => {
     if (id !== state.current) return;
     switch (e.kind) {
-      case 'overrun': state.lost = e.total ?? state.lost + (e.bytes ?? 0); break;
+      case 'overrun':
+        // The event sits exactly where the bytes are missing; mark the gap in the terminal, as conserver marks a lost stretch.
+        state.lost = e.total ?? state.lost + (e.bytes ?? 0);
+        term.write(`\r\n\x1b[0;7m[charweb: ${bytes(e.bytes ?? 0)} of output lost here]\x1b[0m\r\n`);
+        break;
       case 'opened': case 'closed': case 'changed': case 'failed': state.device = e.state ?? state.device; if (e.reason) message(e.reason); break;
       case 'consoles': state.consoles = e.consoles; break;
       case 'inputDropped': message(`device not connected: ${e.bytes} bytes of input dropped`); break;

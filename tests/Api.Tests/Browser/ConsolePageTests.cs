@@ -85,6 +85,30 @@ public sealed class ConsolePageTests
     }
 
     [Fact]
+    public async Task LostOutputIsMarkedInTheTerminalWhereItIsMissing()
+    {
+        // A 4 KiB console buffer: one 64 KiB echo cannot be queued whole, so this console loses it.
+        await using var server = await CharWebServer.StartAsync(settings: new Dictionary<string, string?> { ["CharWeb:Console:BufferBytes"] = "4096" });
+        await server.CreateAsync("""{"id": "burst", "backend": {"type": "testdev"}}""");
+        await using var browser = await BrowserSession.StartAsync();
+        var page = await browser.OpenAsync(new Uri(server.BaseAddress, "/?console=burst"));
+        await WaitForConsolesAsync(server, 1, "burst");
+
+        using (var _ = await server.PostJsonAsync("/api/chardevs/burst/write", """{"data": "before\r\n"}"""))
+        using (var __ = await server.PostJsonAsync("/api/chardevs/burst/write", $$"""{"data": "{{new string('x', 64 << 10)}}"}"""))
+        using (var ___ = await server.PostJsonAsync("/api/chardevs/burst/write", """{"data": "after\r\n"}"""))
+        {
+        }
+
+        await BrowserSession.WaitForTerminalTextAsync(page, "after");
+        var text = await BrowserSession.TerminalTextAsync(page);
+        var marker = text.IndexOf("[charweb: 64.0 KiB of output lost here]", StringComparison.Ordinal);
+        Assert.True(marker > text.IndexOf("before", StringComparison.Ordinal) && marker < text.IndexOf("after", StringComparison.Ordinal), text);
+        Assert.DoesNotContain("xxxx", text);
+        await page.Locator("#st-lost", new PageLocatorOptions { HasText = "lost 64.0 KiB" }).WaitForAsync();
+    }
+
+    [Fact]
     public async Task ChardevListFollowsCreateAndRemoveWithoutReload()
     {
         await using var server = await CharWebServer.StartAsync();

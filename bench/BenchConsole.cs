@@ -18,7 +18,7 @@ public sealed class BenchConsole : IAsyncDisposable
     private readonly bool _acknowledges;
     private readonly CancellationTokenSource _stream = new();
     private readonly Channel<bool> _progress = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly Channel<(long Timestamp, int Bytes)> _arrivals = Channel.CreateUnbounded<(long, int)>();
+    private readonly Channel<(long Timestamp, byte[] Data)> _arrivals = Channel.CreateUnbounded<(long, byte[])>();
     private readonly TaskCompletionSource _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _reading = Task.CompletedTask;
     private long _received;
@@ -46,7 +46,7 @@ public sealed class BenchConsole : IAsyncDisposable
     public bool Acknowledges => _acknowledges;
 
     /// <summary>Output arrivals (timestamp, bytes), kept only for latency runs that read them.</summary>
-    public ChannelReader<(long Timestamp, int Bytes)> Arrivals => _arrivals.Reader;
+    public ChannelReader<(long Timestamp, byte[] Data)> Arrivals => _arrivals.Reader;
 
     public static async Task<BenchConsole> ConnectAsync(CharWebProcess server, bool acknowledges, CancellationToken cancellationToken)
     {
@@ -138,7 +138,7 @@ public sealed class BenchConsole : IAsyncDisposable
                     var total = Interlocked.Add(ref _received, chunk.Length);
                     if (keepArrivals)
                     {
-                        _arrivals.Writer.TryWrite((now, chunk.Length));
+                        _arrivals.Writer.TryWrite((now, chunk));
                     }
 
                     if (_acknowledges && total - acknowledged >= AckEvery)

@@ -51,13 +51,19 @@ public sealed partial class CharWebProcess : IAsyncDisposable
         return output;
     }
 
-    public static async Task<CharWebProcess> StartAsync(string appDir, CancellationToken cancellationToken)
+    /// <summary>Starts the server; <paramref name="settings"/> are extra environment variables (configuration such as <c>CharWeb__Exec__Allowed__0</c>).</summary>
+    public static async Task<CharWebProcess> StartAsync(string appDir, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? settings = null)
     {
         var dataDir = Directory.CreateTempSubdirectory("charweb-bench-data-").FullName;
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = appDir, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(appDir, "CharWeb.dll"));
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         start.Environment["CharWeb__DataDir"] = dataDir;
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start)!;
         try
         {

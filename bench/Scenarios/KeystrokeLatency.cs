@@ -5,13 +5,17 @@ using System.Net.Sockets;
 namespace CharWeb.Bench.Scenarios;
 
 /// <summary>
-/// One key at a time through the hub's <c>Write</c> into a testdev chardev, timed until its echo comes
-/// back on the console's attach stream. Baseline: a 1-byte round trip through a raw TCP echo server
-/// in this process, so the ratio is CharWeb's own overhead.
+/// One key at a time through the hub's <c>Write</c>, timed until its echo comes back on the console's
+/// attach stream, through two echoes: a <c>testdev</c> chardev (CharWeb alone) and an <c>exec</c>
+/// chardev running <c>cat</c> on its pty in raw mode (a real program on a real pty, as a shell's
+/// line editor echoes). Each path is warmed for <see cref="Warmup"/> first, so the keys measure a
+/// running server and not the JIT. Baseline: a 1-byte round trip through a raw TCP echo server in
+/// this process, so the ratio is CharWeb's own overhead.
 /// </summary>
 public sealed class KeystrokeLatency : IScenario
 {
-    private const int WarmupKeys = 100;
+    private const int BaselineWarmupKeys = 100;
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan KeyTimeout = TimeSpan.FromSeconds(10);
 
     public string Name => "keystroke-latency";
@@ -21,36 +25,58 @@ public sealed class KeystrokeLatency : IScenario
         var keys = context.Options.Keys;
         var baseline = await TcpEchoAsync(keys, cancellationToken);
 
-        await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken);
-        await server.CreateAsync(new { id = "echo", backend = new { type = "testdev" } }, cancellationToken);
-        await using var console = await BenchConsole.ConnectAsync(server, acknowledges: true, cancellationToken);
-        await console.AttachAsync("echo", keepArrivals: true, cancellationToken);
-        await HubEchoAsync(console, WarmupKeys, cancellationToken);
-        var charweb = await HubEchoAsync(console, keys, cancellationToken);
+        var settings = new Dictionary<string, string> { ["CharWeb__Exec__Allowed__0"] = "/bin/sh" };
+        await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken, settings);
+        await server.CreateAsync(new { id = "testdev", backend = new { type = "testdev" } }, cancellationToken);
+        await server.CreateAsync(new { id = "pty-cat", backend = new { type = "exec", command = "/bin/sh", args = new[] { "-c", "stty raw -echo && echo ready && exec cat" } } }, cancellationToken);
 
         var rows = new List<ResultRow>();
-        foreach (var (name, q, goal, limit) in new[] { ("p50", 0.50, "< 0.5 ms", 0.5), ("p99", 0.99, "< 2 ms", 2.0), ("max", 1.0, "informational", double.NaN) })
+        foreach (var (id, echo) in new[] { ("testdev", "testdev"), ("pty-cat", "pty (exec cat)") })
         {
-            var value = Percentile(charweb, q);
-            var reference = Percentile(baseline, q);
-            context.Plot.Latency.Add((name, value, reference));
-            rows.Add(new(Name, $"{name} over {keys} keys", value, "ms", reference, "raw TCP echo", goal, double.IsNaN(limit) ? null : value < limit));
+            await using var console = await BenchConsole.ConnectAsync(server, acknowledges: true, cancellationToken);
+            await console.AttachAsync(id, keepArrivals: true, cancellationToken);
+            await HubEchoAsync(console, id, keys: null, cancellationToken);
+            var charweb = await HubEchoAsync(console, id, keys, cancellationToken);
+            foreach (var (name, q, goal, limit) in new[] { ("p50", 0.50, "< 0.5 ms", 0.5), ("p99", 0.99, "< 2 ms", 2.0), ("max", 1.0, "informational", double.NaN) })
+            {
+                var value = Percentile(charweb, q);
+                var reference = Percentile(baseline, q);
+                context.Plot.Latency.Add(($"{id} {name}", value, reference));
+                rows.Add(new(Name, $"{echo} echo, {name} over {keys} keys", value, "ms", reference, "raw TCP echo", goal, double.IsNaN(limit) ? null : value < limit));
+            }
         }
 
         return rows;
     }
 
-    private static async Task<double[]> HubEchoAsync(BenchConsole console, int keys, CancellationToken cancellationToken)
+    /// <summary>
+    /// Types keys a..z in turn, each timed until an output chunk ending in it arrives (so a stray
+    /// chunk, such as the exec's "ready" line, is never taken for an echo); <paramref name="keys"/>
+    /// null types for <see cref="Warmup"/> and answers nothing.
+    /// </summary>
+    private static async Task<double[]> HubEchoAsync(BenchConsole console, string id, int? keys, CancellationToken cancellationToken)
     {
-        var latencies = new double[keys];
-        for (var i = 0; i < keys; i++)
+        var latencies = new double[keys ?? 0];
+        var warmupEnds = Stopwatch.GetTimestamp() + (long)(Warmup.TotalSeconds * Stopwatch.Frequency);
+        for (var i = 0; keys is { } n ? i < n : Stopwatch.GetTimestamp() < warmupEnds; i++)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(KeyTimeout);
+            var key = (byte)('a' + (i % 26));
             var sent = Stopwatch.GetTimestamp();
-            await console.WriteAsync("echo", [(byte)('a' + (i % 26))], timeout.Token);
-            var (arrived, _) = await console.Arrivals.ReadAsync(timeout.Token);
-            latencies[i] = Stopwatch.GetElapsedTime(sent, arrived).TotalMilliseconds;
+            await console.WriteAsync(id, [key], timeout.Token);
+            long arrived;
+            byte[] data;
+            do
+            {
+                (arrived, data) = await console.Arrivals.ReadAsync(timeout.Token);
+            }
+            while (data.Length == 0 || data[^1] != key);
+
+            if (keys is not null)
+            {
+                latencies[i] = Stopwatch.GetElapsedTime(sent, arrived).TotalMilliseconds;
+            }
         }
 
         return latencies;
@@ -69,7 +95,7 @@ public sealed class KeystrokeLatency : IScenario
 
         var one = new byte[1];
         var latencies = new double[keys];
-        for (var i = -WarmupKeys; i < keys; i++)
+        for (var i = -BaselineWarmupKeys; i < keys; i++)
         {
             var sent = Stopwatch.GetTimestamp();
             await client.SendAsync(one, SocketFlags.None, cancellationToken);

@@ -7,10 +7,15 @@ namespace CharWeb.Bench.Scenarios;
 /// <summary>
 /// socket chardev → 1 MessagePack console that acks, N MB from a raw TCP peer; baseline: socat relaying
 /// the same N MB unix→tcp (<c>socat UNIX-LISTEN:path TCP:127.0.0.1:sink</c>, socat's default 8 KiB
-/// buffer) between a .NET unix writer and a .NET TCP sink, in the same run.
+/// buffer) between a .NET unix writer and a .NET TCP sink, in the same run. Two more rows say where the
+/// time goes: the device side alone (the same push with no console, every byte counted and dropped),
+/// and the console path with nothing lost (a server whose console buffer and window are 256 MiB, so
+/// the device is never ahead of what the console may queue).
 /// </summary>
 public sealed class SocketThroughput : IScenario
 {
+    private const int LosslessBufferBytes = 256 << 20;
+
     public string Name => "socket-throughput";
 
     public async Task<IReadOnlyList<ResultRow>> RunAsync(BenchContext context, CancellationToken cancellationToken)
@@ -18,16 +23,60 @@ public sealed class SocketThroughput : IScenario
         var bytes = context.Options.Megabytes * 1_000_000L;
         var socat = await SocatAsync(bytes, cancellationToken);
 
-        await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken);
-        await SocketPush.RunAsync(server, "warmup", Math.Min(bytes, 4_000_000), [true], cancellationToken);
-        var console = (await SocketPush.RunAsync(server, "s", bytes, [true], cancellationToken))[0];
+        double deviceOnly;
+        ConsoleFigures console;
+        await using (var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken))
+        {
+            await SocketPush.RunAsync(server, "warmup", Math.Min(bytes, 4_000_000), [true], cancellationToken);
+            console = (await SocketPush.RunAsync(server, "s", bytes, [true], cancellationToken))[0];
+            deviceOnly = await DeviceOnlyAsync(server, bytes, cancellationToken);
+        }
+
+        var losslessBytes = Math.Min(bytes, LosslessBufferBytes * 3 / 4);
+        var settings = new Dictionary<string, string>
+        {
+            ["CharWeb__Console__BufferBytes"] = $"{LosslessBufferBytes}",
+            ["CharWeb__Console__WindowBytes"] = $"{LosslessBufferBytes}",
+        };
+        ConsoleFigures lossless;
+        await using (var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken, settings))
+        {
+            await SocketPush.RunAsync(server, "warmup", Math.Min(bytes, 4_000_000), [true], cancellationToken);
+            lossless = (await SocketPush.RunAsync(server, "s", losslessBytes, [true], cancellationToken))[0];
+        }
 
         var ratio = console.MegabytesPerSecond / socat;
         return
         [
             new(Name, $"1 console, {context.Options.Megabytes} MB, delivered", console.MegabytesPerSecond, "MB/s", socat, "socat unix→tcp", "≥ 0.8x socat", ratio >= 0.8),
             new(Name, "bytes the console lost", console.Lost / 1e6, "MB", bytes / 1e6, "sent", "informational", null),
+            new(Name, "device side alone (no console, all dropped)", deviceOnly, "MB/s", socat, "socat unix→tcp", "informational", null),
+            new(Name, $"1 console, {losslessBytes / 1_000_000} MB, nothing lost (256 MiB buffer)", lossless.MegabytesPerSecond, "MB/s", socat, "socat unix→tcp", "informational", lossless.Lost == 0 ? null : false),
         ];
+    }
+
+    /// <summary>MB/s of the socket chardev reading <paramref name="bytes"/> with no console: first byte sent until its output counter has them all.</summary>
+    private static async Task<double> DeviceOnlyAsync(CharWebProcess server, long bytes, CancellationToken cancellationToken)
+    {
+        var port = await server.CreateSocketServerAsync("alone", cancellationToken);
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await peer.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        await SocketPush.SendAsync(peer, bytes, cancellationToken);
+
+        // What is still in the socket buffers when the send returns is read within milliseconds; poll the counter for it.
+        var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 60);
+        while (CharWebProcess.Stat(await server.GetAsync("alone", cancellationToken), "outputBytes") < bytes)
+        {
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                throw new InvalidOperationException("the socket chardev did not count every byte within 60 s");
+            }
+
+            await Task.Delay(2, cancellationToken);
+        }
+
+        return bytes / 1e6 / Stopwatch.GetElapsedTime(started).TotalSeconds;
     }
 
     /// <summary>MB/s of socat relaying <paramref name="bytes"/> from a unix socket to a TCP sink.</summary>

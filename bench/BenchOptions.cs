@@ -4,7 +4,8 @@ namespace CharWeb.Bench;
 
 /// <summary>
 /// Command line: <c>[scenario ...] [--smoke] [--mb N] [--no-console-mb N] [--ringbufs N] [--keys N]
-/// [--consoles 1,10,100] [--fanout-mb N] [--stalled-consoles N] [--server DIR] [--out DIR]</c>.
+/// [--consoles 1,10,100] [--fanout-mb N] [--stalled-consoles N] [--pty-mb N] [--ser2net-seconds N]
+/// [--ser2net-clients N] [--server DIR] [--out DIR]</c>.
 /// Explicit sizes win over <c>--smoke</c>'s tiny ones.
 /// </summary>
 public sealed record BenchOptions
@@ -34,6 +35,15 @@ public sealed record BenchOptions
     /// <summary>stalled: consoles per run (one of them never acknowledges in the second run).</summary>
     public int StalledConsoles { get; init; } = 10;
 
+    /// <summary>pty-throughput: megabytes written into the pty per run (direct read and each console count).</summary>
+    public int PtyMegabytes { get; init; } = 64;
+
+    /// <summary>ser2net: seconds each run measures for (the source writes flat out throughout).</summary>
+    public int Ser2netSeconds { get; init; } = 5;
+
+    /// <summary>ser2net: TCP clients (and CharWeb consoles) in the many-client runs, one of them stalled in the last.</summary>
+    public int Ser2netClients { get; init; } = 4;
+
     /// <summary>A published server folder to use instead of publishing.</summary>
     public string? ServerDir { get; init; }
 
@@ -44,7 +54,7 @@ public sealed record BenchOptions
     {
         var smoke = args.Contains("--smoke");
         var options = smoke
-            ? new BenchOptions { Smoke = true, Megabytes = 4, NoConsoleMegabytes = 16, Ringbufs = 50, Keys = 200, Consoles = [1, 3], FanoutMegabytes = 2, StalledConsoles = 3 }
+            ? new BenchOptions { Smoke = true, Megabytes = 4, NoConsoleMegabytes = 16, Ringbufs = 50, Keys = 200, Consoles = [1, 3], FanoutMegabytes = 2, StalledConsoles = 3, PtyMegabytes = 2, Ser2netSeconds = 1, Ser2netClients = 2 }
             : new BenchOptions();
         var scenarios = new List<string>();
         for (var i = 0; i < args.Length; i++)
@@ -61,6 +71,9 @@ public sealed record BenchOptions
                 "--consoles" => options with { Consoles = [.. Next().Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))] },
                 "--fanout-mb" => options with { FanoutMegabytes = Int() },
                 "--stalled-consoles" => options with { StalledConsoles = Int() },
+                "--pty-mb" => options with { PtyMegabytes = Int() },
+                "--ser2net-seconds" => options with { Ser2netSeconds = Int() },
+                "--ser2net-clients" => options with { Ser2netClients = Int() },
                 "--server" => options with { ServerDir = Path.GetFullPath(Next()) },
                 "--out" => options with { OutDir = Path.GetFullPath(Next()) },
                 var flag when flag.StartsWith("--", StringComparison.Ordinal) => throw new ArgumentException($"unknown option {flag}"),
@@ -80,6 +93,9 @@ public sealed record BenchOptions
         ["consoles"] = string.Join(',', Consoles),
         ["fanoutMb"] = FanoutMegabytes.ToString(CultureInfo.InvariantCulture),
         ["stalledConsoles"] = StalledConsoles.ToString(CultureInfo.InvariantCulture),
+        ["ptyMb"] = PtyMegabytes.ToString(CultureInfo.InvariantCulture),
+        ["ser2netSeconds"] = Ser2netSeconds.ToString(CultureInfo.InvariantCulture),
+        ["ser2netClients"] = Ser2netClients.ToString(CultureInfo.InvariantCulture),
     };
 
     private static BenchOptions AddScenario(BenchOptions options, List<string> scenarios, string name)

@@ -15,10 +15,12 @@ public sealed record ResultRow(string Scenario, string Figure, double Value, str
     public double? Ratio => Baseline is > 0 ? Value / Baseline : null;
 }
 
-/// <summary>Points for the plot: throughput against consoles, and latency percentiles.</summary>
+/// <summary>Points for the plot: throughput against consoles (socket and pty chardevs), and latency percentiles.</summary>
 public sealed class PlotSeries
 {
     public List<(int Consoles, double MegabytesPerSecond)> Fanout { get; } = [];
+
+    public List<(int Consoles, double MegabytesPerSecond)> PtyFanout { get; } = [];
 
     public List<(string Percentile, double CharWebMs, double BaselineMs)> Latency { get; } = [];
 }
@@ -70,6 +72,7 @@ public static class ResultTable
             sizes,
             rows = rows.Select(r => new { r.Scenario, r.Figure, r.Value, r.Unit, r.Baseline, r.BaselineName, r.Ratio, r.Goal, r.Met }),
             fanout = plot.Fanout.Select(p => new { consoles = p.Consoles, megabytesPerSecond = p.MegabytesPerSecond }),
+            ptyFanout = plot.PtyFanout.Select(p => new { consoles = p.Consoles, megabytesPerSecond = p.MegabytesPerSecond }),
             latency = plot.Latency.Select(p => new { percentile = p.Percentile, charWebMs = p.CharWebMs, baselineMs = p.BaselineMs }),
         };
         await using var file = File.Create(path);

@@ -125,6 +125,32 @@ public sealed partial class CharWebProcess : IAsyncDisposable
     public async Task<JsonObject> GetAsync(string id, CancellationToken cancellationToken) =>
         (await Http.GetFromJsonAsync<JsonObject>($"/api/chardevs/{id}", cancellationToken))!;
 
+    /// <summary><c>DELETE /api/chardevs/{id}</c>.</summary>
+    public async Task DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        using var response = await Http.DeleteAsync($"/api/chardevs/{id}", cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"deleting '{id}' answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+
+    /// <summary>Waits until the chardev's device side is connected (a pty's slave is open, say), polling with a deadline.</summary>
+    public async Task WaitConnectedAsync(string id, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // The server raises no event a REST client could wait on: poll, with a deadline.
+        var deadline = Stopwatch.GetTimestamp() + (long)(Stopwatch.Frequency * timeout.TotalSeconds);
+        while (!(await GetAsync(id, cancellationToken))["connected"]!.GetValue<bool>())
+        {
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                throw new TimeoutException($"'{id}' was not connected within {timeout.TotalSeconds:0} s");
+            }
+
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
     public static long Stat(JsonObject chardev, string name) => chardev["stats"]![name]!.GetValue<long>();
 
     public async ValueTask DisposeAsync()

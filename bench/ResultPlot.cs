@@ -6,7 +6,8 @@ namespace CharWeb.Bench;
 
 /// <summary>
 /// A hand-written SVG with two panels: per-console throughput against the number of consoles (log x),
-/// and keystroke latency percentiles of CharWeb beside the raw TCP echo baseline.
+/// socket and pty chardevs as two lines, and keystroke latency percentiles of CharWeb beside the raw
+/// TCP echo baseline.
 /// </summary>
 public static class ResultPlot
 {
@@ -22,7 +23,7 @@ public static class ResultPlot
         svg.AppendLine(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">");
         svg.AppendLine(CultureInfo.InvariantCulture, $"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>");
         svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{Margin}\" y=\"24\" font-size=\"15\">{SecurityElement.Escape(title)}</text>");
-        Fanout(svg, series.Fanout, Margin, 2 * Margin);
+        Fanout(svg, series.Fanout, series.PtyFanout, Margin, 2 * Margin);
         Latency(svg, series.Latency, (2 * Margin) + PanelWidth, 2 * Margin);
         svg.AppendLine("</svg>");
         return svg.ToString();
@@ -43,24 +44,41 @@ public static class ResultPlot
         svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{x - 40}\" y=\"{y + (PanelHeight / 2)}\" transform=\"rotate(-90 {x - 40} {y + (PanelHeight / 2)})\" text-anchor=\"middle\">{yLabel}</text>");
     }
 
-    private static void Fanout(StringBuilder svg, List<(int Consoles, double MegabytesPerSecond)> points, int x, int y)
+    private static void Fanout(StringBuilder svg, List<(int Consoles, double MegabytesPerSecond)> socket, List<(int Consoles, double MegabytesPerSecond)> pty, int x, int y)
     {
-        var yMax = Math.Max(1e-9, points.Count == 0 ? 1 : points.Max(p => p.MegabytesPerSecond)) * 1.1;
+        var all = socket.Concat(pty).ToList();
+        var yMax = Math.Max(1e-9, all.Count == 0 ? 1 : all.Max(p => p.MegabytesPerSecond)) * 1.1;
         Frame(svg, x, y, "throughput per console against consoles", "MB/s per console", yMax);
-        if (points.Count == 0)
+        if (all.Count == 0)
         {
             return;
         }
 
-        var xMax = Math.Max(1, Math.Log10(points.Max(p => p.Consoles)));
+        var xMax = Math.Max(1, Math.Log10(all.Max(p => p.Consoles)));
         double Px(int consoles) => x + 20 + ((PanelWidth - 40) * Math.Log10(consoles) / xMax);
         double Py(double value) => y + PanelHeight - (PanelHeight * value / yMax);
-        var line = string.Join(' ', points.Select(p => string.Create(CultureInfo.InvariantCulture, $"{Px(p.Consoles):0.#},{Py(p.MegabytesPerSecond):0.#}")));
-        svg.AppendLine(CultureInfo.InvariantCulture, $"<polyline points=\"{line}\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\"/>");
-        foreach (var (consoles, mbps) in points)
+        var legend = 0;
+        foreach (var (points, name, colour) in new[] { (socket, "socket chardev", "#1f77b4"), (pty, "pty chardev", "#2ca02c") })
         {
-            svg.AppendLine(CultureInfo.InvariantCulture, $"<circle cx=\"{Px(consoles):0.#}\" cy=\"{Py(mbps):0.#}\" r=\"4\" fill=\"#1f77b4\"/>");
-            svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{Px(consoles):0.#}\" y=\"{Py(mbps) - 8:0.#}\" text-anchor=\"middle\">{mbps:0.#}</text>");
+            if (points.Count == 0)
+            {
+                continue;
+            }
+
+            var line = string.Join(' ', points.Select(p => string.Create(CultureInfo.InvariantCulture, $"{Px(p.Consoles):0.#},{Py(p.MegabytesPerSecond):0.#}")));
+            svg.AppendLine(CultureInfo.InvariantCulture, $"<polyline points=\"{line}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"/>");
+            foreach (var (consoles, mbps) in points)
+            {
+                svg.AppendLine(CultureInfo.InvariantCulture, $"<circle cx=\"{Px(consoles):0.#}\" cy=\"{Py(mbps):0.#}\" r=\"4\" fill=\"{colour}\"/>");
+                svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{Px(consoles):0.#}\" y=\"{Py(mbps) - 8:0.#}\" text-anchor=\"middle\" fill=\"{colour}\">{mbps:0.#}</text>");
+            }
+
+            svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{x + PanelWidth - 130}\" y=\"{y - 40 + (15 * legend)}\" width=\"10\" height=\"10\" fill=\"{colour}\"/><text x=\"{x + PanelWidth - 115}\" y=\"{y - 31 + (15 * legend)}\">{name}</text>");
+            legend++;
+        }
+
+        foreach (var consoles in all.Select(p => p.Consoles).Distinct())
+        {
             svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{Px(consoles):0.#}\" y=\"{y + PanelHeight + 16}\" text-anchor=\"middle\">{consoles}</text>");
         }
 

@@ -105,6 +105,11 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             ThrowIfRemoved();
             if (!Connected)
             {
+                _backend.Probe();
+            }
+
+            if (!Connected)
+            {
                 _counters.InputDropped(data.Length);
                 Raise(ChardevEventKind.InputDropped, e => e with { Bytes = data.Length, State = _state });
                 return 0;

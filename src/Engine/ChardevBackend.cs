@@ -37,6 +37,14 @@ public abstract class ChardevBackend : IAsyncDisposable
     public virtual ValueTask<bool> SendBreakAsync(CancellationToken cancellationToken) => ValueTask.FromResult(false);
 
     /// <summary>The console's terminal size (pty, exec); ignored elsewhere.</summary>
+    /// <summary>
+    /// Looks at the device side now, before input is dropped for want of a connection: a pty's slave
+    /// may have been opened since the backend last looked (QEMU's pty does the same in its write).
+    /// </summary>
+    public virtual void Probe()
+    {
+    }
+
     public virtual void Resize(int cols, int rows)
     {
     }

@@ -47,6 +47,23 @@ public sealed class PtyBackendTests
     }
 
     [Fact]
+    public async Task InputRightAfterAProgramOpensTheSlaveReachesIt()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var chardev = await engine.CreateAsync("pty0", new PtyBackendOptions());
+        Assert.Equal(ChardevState.Closed, chardev.State);
+
+        // Open the slave and write at once: no waiting for the reader thread's next look.
+        await using var slave = new FileStream(chardev.PtyPath!, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 0);
+        Assert.Equal(6, await chardev.WriteAsync("first\n"u8.ToArray(), EngineHarness.Timeout()));
+
+        var line = new byte[64];
+        var n = await slave.ReadAsync(line, EngineHarness.Timeout());
+        Assert.Equal("first\n", System.Text.Encoding.ASCII.GetString(line, 0, n));
+        Assert.Equal(0, chardev.Stats.InputDropped);
+    }
+
+    [Fact]
     public async Task ResizeSetsTheTerminalSizeThatProgramsSee()
     {
         await using var engine = await EngineHarness.StartAsync();

@@ -14,6 +14,7 @@ public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
     private readonly ManualResetEventSlim _stop = new();
     private PseudoTerminal? _pty;
     private Thread? _reader;
+    private int _open;
 
     public static BackendKind Kind { get; } = BackendKind.Create<PtyBackendOptions>(
         "A real pseudo-terminal; its slave path (ptyPath) is for another program to open.",
@@ -43,6 +44,15 @@ public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
 
     public override void Resize(int cols, int rows) => _pty?.Resize(cols, rows);
 
+    /// <summary>A program that opened the slave a moment ago is connected now, not at the reader's next look.</summary>
+    public override void Probe()
+    {
+        if (_pty is { } pty && !pty.Master.Poll(0).HungUp)
+        {
+            Connect();
+        }
+    }
+
     public override async ValueTask DisposeAsync()
     {
         _stop.Set();
@@ -56,23 +66,22 @@ public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
     {
         var pty = _pty!.Master;
         var buffer = new byte[65536];
-        var open = false;
         try
         {
             while (!_stop.IsSet)
             {
-                var (readable, hungUp) = pty.Poll(PollMs);
+                // While nobody has the slave open, look without waiting so that an opened slave is seen at once.
+                var (readable, hungUp) = pty.Poll(Volatile.Read(ref _open) == 1 ? PollMs : 0);
                 var n = readable ? pty.Read(buffer) : 0;
                 if (n > 0)
                 {
-                    Connect(ref open);
+                    Connect();
                     Output(buffer.AsSpan(0, n));
                 }
                 else if (hungUp || n < 0)
                 {
-                    if (open)
+                    if (Interlocked.Exchange(ref _open, 0) == 1)
                     {
-                        open = false;
                         SetState(ChardevState.Closed, "the program on the pty closed it");
                     }
 
@@ -81,8 +90,8 @@ public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
                 }
                 else
                 {
-                    // A quiet poll without hang-up: a program holds the slave open.
-                    Connect(ref open);
+                    // A poll without hang-up: a program holds the slave open.
+                    Connect();
                 }
             }
         }
@@ -92,11 +101,10 @@ public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
         }
     }
 
-    private void Connect(ref bool open)
+    private void Connect()
     {
-        if (!open)
+        if (Interlocked.Exchange(ref _open, 1) == 0)
         {
-            open = true;
             SetState(ChardevState.Open);
         }
     }

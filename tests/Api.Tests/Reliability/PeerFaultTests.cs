@@ -125,6 +125,6 @@ public sealed class PeerFaultTests
         Assert.Equal("healthy", health["status"]!.GetValue<string>());
     }
 
-    private static int PortOf(JsonObject chardev) =>
+    internal static int PortOf(JsonObject chardev) =>
         int.Parse(chardev["filename"]!.GetValue<string>().Split(':')[3].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture);
 }

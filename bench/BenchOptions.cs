@@ -5,7 +5,7 @@ namespace CharWeb.Bench;
 /// <summary>
 /// Command line: <c>[scenario ...] [--smoke] [--mb N] [--no-console-mb N] [--ringbufs N] [--keys N]
 /// [--consoles 1,10,100] [--fanout-mb N] [--stalled-consoles N] [--pty-mb N] [--ser2net-seconds N]
-/// [--ser2net-clients N] [--server DIR] [--out DIR]</c>.
+/// [--ser2net-clients N] [--flood-mb N] [--flood-consoles N] [--interrupts N] [--server DIR] [--out DIR]</c>.
 /// Explicit sizes win over <c>--smoke</c>'s tiny ones.
 /// </summary>
 public sealed record BenchOptions
@@ -44,6 +44,15 @@ public sealed record BenchOptions
     /// <summary>ser2net: TCP clients (and CharWeb consoles) in the many-client runs, one of them stalled in the last.</summary>
     public int Ser2netClients { get; init; } = 4;
 
+    /// <summary>flood-rest: megabytes pushed while REST is timed.</summary>
+    public int FloodMegabytes { get; init; } = 200;
+
+    /// <summary>flood-rest: consoles attached during the flood.</summary>
+    public int FloodConsoles { get; init; } = 10;
+
+    /// <summary>ctrl-c: 0x03 keys timed on the idle pty, then as many under the flood.</summary>
+    public int Interrupts { get; init; } = 200;
+
     /// <summary>A published server folder to use instead of publishing.</summary>
     public string? ServerDir { get; init; }
 
@@ -54,7 +63,7 @@ public sealed record BenchOptions
     {
         var smoke = args.Contains("--smoke");
         var options = smoke
-            ? new BenchOptions { Smoke = true, Megabytes = 4, NoConsoleMegabytes = 16, Ringbufs = 50, Keys = 200, Consoles = [1, 3], FanoutMegabytes = 2, StalledConsoles = 3, PtyMegabytes = 2, Ser2netSeconds = 1, Ser2netClients = 2 }
+            ? new BenchOptions { Smoke = true, Megabytes = 4, NoConsoleMegabytes = 16, Ringbufs = 50, Keys = 200, Consoles = [1, 3], FanoutMegabytes = 2, StalledConsoles = 3, PtyMegabytes = 2, Ser2netSeconds = 1, Ser2netClients = 2, FloodMegabytes = 4, FloodConsoles = 3, Interrupts = 5 }
             : new BenchOptions();
         var scenarios = new List<string>();
         for (var i = 0; i < args.Length; i++)
@@ -74,6 +83,9 @@ public sealed record BenchOptions
                 "--pty-mb" => options with { PtyMegabytes = Int() },
                 "--ser2net-seconds" => options with { Ser2netSeconds = Int() },
                 "--ser2net-clients" => options with { Ser2netClients = Int() },
+                "--flood-mb" => options with { FloodMegabytes = Int() },
+                "--flood-consoles" => options with { FloodConsoles = Int() },
+                "--interrupts" => options with { Interrupts = Int() },
                 "--server" => options with { ServerDir = Path.GetFullPath(Next()) },
                 "--out" => options with { OutDir = Path.GetFullPath(Next()) },
                 var flag when flag.StartsWith("--", StringComparison.Ordinal) => throw new ArgumentException($"unknown option {flag}"),
@@ -96,6 +108,9 @@ public sealed record BenchOptions
         ["ptyMb"] = PtyMegabytes.ToString(CultureInfo.InvariantCulture),
         ["ser2netSeconds"] = Ser2netSeconds.ToString(CultureInfo.InvariantCulture),
         ["ser2netClients"] = Ser2netClients.ToString(CultureInfo.InvariantCulture),
+        ["floodMb"] = FloodMegabytes.ToString(CultureInfo.InvariantCulture),
+        ["floodConsoles"] = FloodConsoles.ToString(CultureInfo.InvariantCulture),
+        ["interrupts"] = Interrupts.ToString(CultureInfo.InvariantCulture),
     };
 
     private static BenchOptions AddScenario(BenchOptions options, List<string> scenarios, string name)

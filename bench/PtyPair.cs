@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Tmds.Linux;
+using static CharWeb.Bench.Terminal;
 using static Tmds.Linux.LibC;
 
 namespace CharWeb.Bench;
@@ -15,11 +16,6 @@ namespace CharWeb.Bench;
 public sealed unsafe class PtyPair : IDisposable
 {
     private const int PollMs = 200;
-
-    // Linux values that Tmds.LibC does not name.
-    private const uint BrkInt = 0x2;
-    private const uint ParMrk = 0x8;
-    private const uint ParEnb = 0x100;
 
     private readonly int _master;
     private readonly SafeFileHandle _slave;
@@ -35,7 +31,7 @@ public sealed unsafe class PtyPair : IDisposable
 
     public static PtyPair Open()
     {
-        var master = OpenFd("/dev/ptmx");
+        var master = Terminal.Open("/dev/ptmx");
         try
         {
             int unlock = 0, number;
@@ -45,7 +41,7 @@ public sealed unsafe class PtyPair : IDisposable
             var slave = OpenTerminal(slavePath);
             try
             {
-                MakeRaw(slave, slavePath);
+                MakeRaw((int)slave.DangerousGetHandle(), slavePath);
             }
             catch
             {
@@ -63,7 +59,7 @@ public sealed unsafe class PtyPair : IDisposable
     }
 
     /// <summary>Opens a terminal without making it the controlling one, e.g. to hold a pty slave open.</summary>
-    public static SafeFileHandle OpenTerminal(string path) => new(OpenFd(path), ownsHandle: true);
+    public static SafeFileHandle OpenTerminal(string path) => new(Terminal.Open(path), ownsHandle: true);
 
     /// <summary>
     /// Reads the master on a thread of its own until <paramref name="bytes"/> arrived, or nothing did
@@ -136,40 +132,7 @@ public sealed unsafe class PtyPair : IDisposable
     }
 
     /// <summary>cfmakeraw, as the Engine's pty backend and QEMU's <c>qemu_openpty_raw</c> set it.</summary>
-    private static void MakeRaw(SafeFileHandle slave, string path)
-    {
-        var fd = (int)slave.DangerousGetHandle();
-        termios t;
-        Check(tcgetattr(fd, &t), "tcgetattr " + path);
-        t.c_iflag &= ~(IGNBRK | BrkInt | ParMrk | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
-        t.c_oflag &= ~OPOST;
-        t.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-        t.c_cflag &= ~(CSIZE | ParEnb);
-        t.c_cflag |= CS8;
-        t.c_cc[VMIN] = 1;
-        t.c_cc[VTIME] = 0;
-        Check(tcsetattr(fd, (int)TCSANOW, &t), "tcsetattr " + path);
-    }
 
-    private static int OpenFd(string path)
-    {
-        var bytes = Encoding.UTF8.GetBytes(path + "\0");
-        fixed (byte* p = bytes)
-        {
-            var fd = open(p, O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
-            Check(fd, "open " + path);
-            return fd;
-        }
-    }
 
-    private static void Check(int result, string what)
-    {
-        if (result < 0)
-        {
-            throw Error(what);
-        }
-    }
 
-    private static IOException Error(string what) =>
-        new($"{what}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
 }

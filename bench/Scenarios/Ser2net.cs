@@ -8,7 +8,8 @@ namespace CharWeb.Bench.Scenarios;
 /// and N raw TCP clients, then N of which one never reads; CharWeb a serial chardev with 1, N, and N
 /// consoles of which one never acknowledges. Each run counts the bytes received in a fixed window; the
 /// figure is CharWeb's per-console MB/s ÷ ser2net's per-client MB/s (the healthy ones beside a stalled
-/// one), in the same run.
+/// one), in the same run. A last row reads the same kind of source directly (the harness on the pair's
+/// other end, no server): the most either server could deliver to one client.
 /// </summary>
 public sealed class Ser2net : IScenario
 {
@@ -49,11 +50,13 @@ public sealed class Ser2net : IScenario
                 charweb.Add(await CharWebRunAsync(server, RunFolder(folder, run++), $"serial{charweb.Count}", source, count, stalled, window, cancellationToken));
             }
 
+            var direct = (await DirectRunAsync(RunFolder(folder, run++), source, window, cancellationToken)).Single();
             return
             [
                 Compare($"1 console vs 1 client, {context.Options.Ser2netSeconds} s window", charweb[0], ser2net[0]),
                 Compare($"{clients} consoles vs {clients} clients, per console", charweb[1], ser2net[1]),
                 Compare($"{clients - 1} healthy beside 1 stalled, per console", charweb[2], ser2net[2]),
+                new(Name, "the source read directly, no server (the ceiling for 1 client)", direct.MegabytesPerSecond, "MB/s", ser2net[0].Average(f => f.MegabytesPerSecond), "ser2net, 1 client", "informational", null),
             ];
         }
         finally
@@ -151,6 +154,13 @@ public sealed class Ser2net : IScenario
             // Before socat goes, so the chardev is not left failed on a hung-up tty.
             await server.DeleteAsync(id, cancellationToken);
         }
+    }
+
+    private static async Task<IReadOnlyList<WindowFigures>> DirectRunAsync(string folder, string source, TimeSpan window, CancellationToken cancellationToken)
+    {
+        await using var pair = await SocatPtyPair.StartAsync(folder, cancellationToken);
+        using var reader = new TerminalReader(pair.B);
+        return await MeasureAsync(source, pair.A, window, [(true, () => reader.Received, () => reader.LastAt)], cancellationToken);
     }
 
     /// <summary>

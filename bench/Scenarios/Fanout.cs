@@ -2,7 +2,7 @@ namespace CharWeb.Bench.Scenarios;
 
 /// <summary>
 /// One socket chardev, 1, 10, 100 consoles that ack: mean per-console MB/s, as a ratio to 1 console.
-/// Each count gets its own chardev on the same server; a 1-console warm-up push runs first.
+/// Each count gets its own chardev on the same server; 1-console warm-up pushes run first (<see cref="Warmup"/>).
 /// </summary>
 public sealed class Fanout : IScenario
 {
@@ -12,7 +12,7 @@ public sealed class Fanout : IScenario
     {
         var bytes = context.Options.FanoutMegabytes * 1_000_000L;
         await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken);
-        await SocketPush.RunAsync(server, "warmup", Math.Min(bytes, 4_000_000), [true], cancellationToken);
+        await Warmup.RunAsync(context.Options, round => SocketPush.RunAsync(server, $"warmup{round}", Math.Min(bytes, Warmup.PushBytes), [true], cancellationToken));
 
         var rows = new List<ResultRow>();
         double? single = null;

@@ -9,7 +9,7 @@ namespace CharWeb.Bench.Scenarios;
 /// </summary>
 public sealed class PtyThroughput : IScenario
 {
-    private const long WarmupBytes = 4_000_000;
+    private const long WarmupBytes = 16_000_000;
 
     public string Name => "pty-throughput";
 
@@ -24,7 +24,7 @@ public sealed class PtyThroughput : IScenario
             var direct = await DirectAsync(source, bytes, cancellationToken);
 
             await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken);
-            await PtyPush.RunAsync(server, "warmup", warmup, Math.Min(bytes, WarmupBytes), [true], cancellationToken);
+            await Warmup.RunAsync(context.Options, round => PtyPush.RunAsync(server, $"warmup{round}", warmup, Math.Min(bytes, WarmupBytes), [true], cancellationToken));
 
             // 1 console is both the first row and what the fan-out is a ratio to.
             var counts = context.Options.Consoles.Where(c => c != 1).Distinct().Prepend(1).ToList();

@@ -16,7 +16,6 @@ public sealed class Ser2net : IScenario
     /// <summary>The file the writer loops over; small, since only its rate matters.</summary>
     private const long SourceBytes = 8_000_000;
 
-    private static readonly TimeSpan WarmupWindow = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
     public string Name => "ser2net";
@@ -43,7 +42,7 @@ public sealed class Ser2net : IScenario
             }
 
             await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken);
-            await CharWebRunAsync(server, RunFolder(folder, run++), "warmup", source, 1, false, WarmupWindow, cancellationToken);
+            await CharWebRunAsync(server, RunFolder(folder, run++), "warmup", source, 1, false, context.Options.Smoke ? window : Warmup.Duration, cancellationToken);
             var charweb = new List<IReadOnlyList<WindowFigures>>();
             foreach (var (count, stalled) in runs)
             {

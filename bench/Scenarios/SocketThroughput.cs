@@ -27,7 +27,7 @@ public sealed class SocketThroughput : IScenario
         ConsoleFigures console;
         await using (var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken))
         {
-            await SocketPush.RunAsync(server, "warmup", Math.Min(bytes, 4_000_000), [true], cancellationToken);
+            await Warmup.RunAsync(context.Options, round => SocketPush.RunAsync(server, $"warmup{round}", Math.Min(bytes, Warmup.PushBytes), [true], cancellationToken));
             console = (await SocketPush.RunAsync(server, "s", bytes, [true], cancellationToken))[0];
             deviceOnly = await DeviceOnlyAsync(server, bytes, cancellationToken);
         }
@@ -41,7 +41,7 @@ public sealed class SocketThroughput : IScenario
         ConsoleFigures lossless;
         await using (var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken, settings))
         {
-            await SocketPush.RunAsync(server, "warmup", Math.Min(bytes, 4_000_000), [true], cancellationToken);
+            await Warmup.RunAsync(context.Options, round => SocketPush.RunAsync(server, $"warmup{round}", Math.Min(bytes, Warmup.PushBytes), [true], cancellationToken));
             lossless = (await SocketPush.RunAsync(server, "s", losslessBytes, [true], cancellationToken))[0];
         }
 

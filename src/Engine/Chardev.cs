@@ -346,7 +346,9 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
                 return;
             }
 
-            var chunk = data.ToArray();
+            // One copy shared by every console; not zeroed first, since it is overwritten at once.
+            var chunk = GC.AllocateUninitializedArray<byte>(data.Length);
+            data.CopyTo(chunk);
             foreach (var console in consoles)
             {
                 console.Enqueue(chunk);

@@ -291,7 +291,7 @@ public sealed class ConsoleSession : IAsyncDisposable
             return head;
         }
 
-        var joined = new byte[length];
+        var joined = GC.AllocateUninitializedArray<byte>(length);
         head.CopyTo(joined, 0);
         var at = head.Length;
         for (var i = 0; i < count; i++)

@@ -15,7 +15,7 @@ public sealed record BenchOptions
     public bool Smoke { get; init; }
 
     /// <summary>socket-throughput: megabytes pushed through CharWeb and through socat.</summary>
-    public int Megabytes { get; init; } = 256;
+    public int Megabytes { get; init; } = 1000;
 
     /// <summary>no-console: megabytes pushed into a chardev nobody watches.</summary>
     public int NoConsoleMegabytes { get; init; } = 1024;

@@ -100,7 +100,7 @@ public static class ResultPlot
             svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{left + (slot * 0.45):0.#}\" y=\"{y + PanelHeight + 16}\" text-anchor=\"middle\">{name}</text>");
         }
 
-        svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{x + PanelWidth - 150}\" y=\"{y - 40}\" width=\"10\" height=\"10\" fill=\"#1f77b4\"/><text x=\"{x + PanelWidth - 135}\" y=\"{y - 31}\">CharWeb (hub→testdev)</text>");
+        svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{x + PanelWidth - 150}\" y=\"{y - 40}\" width=\"10\" height=\"10\" fill=\"#1f77b4\"/><text x=\"{x + PanelWidth - 135}\" y=\"{y - 31}\">CharWeb (hub → echo → console)</text>");
         svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{x + PanelWidth - 150}\" y=\"{y - 25}\" width=\"10\" height=\"10\" fill=\"#ff7f0e\"/><text x=\"{x + PanelWidth - 135}\" y=\"{y - 16}\">raw TCP echo</text>");
     }
 

@@ -5,7 +5,7 @@ namespace CharWeb.Bench;
 /// <summary>
 /// Command line: <c>[scenario ...] [--smoke] [--mb N] [--no-console-mb N] [--ringbufs N] [--keys N]
 /// [--consoles 1,10,100] [--fanout-mb N] [--stalled-consoles N] [--pty-mb N] [--ser2net-seconds N]
-/// [--ser2net-clients N] [--flood-mb N] [--flood-consoles N] [--interrupts N] [--server DIR] [--out DIR]</c>.
+/// [--ser2net-clients N] [--flood-mb N] [--flood-rounds N] [--flood-consoles N] [--interrupts N] [--server DIR] [--out DIR]</c>.
 /// Explicit sizes win over <c>--smoke</c>'s tiny ones.
 /// </summary>
 public sealed record BenchOptions
@@ -47,6 +47,9 @@ public sealed record BenchOptions
     /// <summary>flood-rest: megabytes pushed while REST is timed.</summary>
     public int FloodMegabytes { get; init; } = 200;
 
+    /// <summary>flood-rest: floods in a row, REST timed throughout.</summary>
+    public int FloodRounds { get; init; } = 10;
+
     /// <summary>flood-rest: consoles attached during the flood.</summary>
     public int FloodConsoles { get; init; } = 10;
 
@@ -63,7 +66,7 @@ public sealed record BenchOptions
     {
         var smoke = args.Contains("--smoke");
         var options = smoke
-            ? new BenchOptions { Smoke = true, Megabytes = 4, NoConsoleMegabytes = 16, Ringbufs = 50, Keys = 200, Consoles = [1, 3], FanoutMegabytes = 2, StalledConsoles = 3, PtyMegabytes = 2, Ser2netSeconds = 1, Ser2netClients = 2, FloodMegabytes = 4, FloodConsoles = 3, Interrupts = 5 }
+            ? new BenchOptions { Smoke = true, Megabytes = 4, NoConsoleMegabytes = 16, Ringbufs = 50, Keys = 200, Consoles = [1, 3], FanoutMegabytes = 2, StalledConsoles = 3, PtyMegabytes = 2, Ser2netSeconds = 1, Ser2netClients = 2, FloodMegabytes = 4, FloodRounds = 1, FloodConsoles = 3, Interrupts = 5 }
             : new BenchOptions();
         var scenarios = new List<string>();
         for (var i = 0; i < args.Length; i++)
@@ -85,6 +88,7 @@ public sealed record BenchOptions
                 "--ser2net-clients" => options with { Ser2netClients = Int() },
                 "--flood-mb" => options with { FloodMegabytes = Int() },
                 "--flood-consoles" => options with { FloodConsoles = Int() },
+                "--flood-rounds" => options with { FloodRounds = Int() },
                 "--interrupts" => options with { Interrupts = Int() },
                 "--server" => options with { ServerDir = Path.GetFullPath(Next()) },
                 "--out" => options with { OutDir = Path.GetFullPath(Next()) },
@@ -110,6 +114,7 @@ public sealed record BenchOptions
         ["ser2netClients"] = Ser2netClients.ToString(CultureInfo.InvariantCulture),
         ["floodMb"] = FloodMegabytes.ToString(CultureInfo.InvariantCulture),
         ["floodConsoles"] = FloodConsoles.ToString(CultureInfo.InvariantCulture),
+        ["floodRounds"] = FloodRounds.ToString(CultureInfo.InvariantCulture),
         ["interrupts"] = Interrupts.ToString(CultureInfo.InvariantCulture),
     };
 

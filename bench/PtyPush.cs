@@ -14,41 +14,19 @@ public static class PtyPush
     {
         var created = await server.CreateAsync(new { id, backend = new { type = "pty" } }, cancellationToken);
         var slave = created["ptyPath"]?.GetValue<string>() ?? throw new InvalidOperationException($"the pty chardev '{id}' answered no ptyPath");
-        var consoles = new List<BenchConsole>();
-        try
-        {
-            foreach (var acks in acknowledges)
-            {
-                var console = await BenchConsole.ConnectAsync(server, acks, cancellationToken);
-                consoles.Add(console);
-                await console.AttachAsync(id, keepArrivals: false, cancellationToken);
-            }
+        await using var consoles = await ConsoleGroup.AttachAsync(server, id, acknowledges, cancellationToken);
 
-            // Held open as a program on the pty would hold it: the chardev is open before the writer
-            // starts, so its hang-up recheck is not charged to the run, and dd's close hangs nothing up.
-            using var held = PtyPair.OpenTerminal(slave);
-            await server.WaitConnectedAsync(id, ConnectTimeout, cancellationToken);
-            var started = Stopwatch.GetTimestamp();
-            await using (var writer = FlatOutWriter.Once(source, slave))
-            {
-                await writer.WaitAsync(WriterTimeout(bytes), cancellationToken);
-            }
-
-            // A console that never acknowledges never finishes; only the healthy ones are waited for.
-            await Task.WhenAll(consoles.Where(c => c.Acknowledges).Select(c => c.WaitForAsync(bytes, SocketPush.Idle, cancellationToken)));
-            return [.. consoles.Select(c => new ConsoleFigures(
-                c.Acknowledges,
-                c.Received,
-                c.Lost,
-                c.LastAt == 0 ? 0 : Stopwatch.GetElapsedTime(started, c.LastAt).TotalSeconds))];
-        }
-        finally
+        // Held open as a program on the pty would hold it: the chardev is open before the writer
+        // starts, so its hang-up recheck is not charged to the run, and dd's close hangs nothing up.
+        using var held = PtyPair.OpenTerminal(slave);
+        await server.WaitConnectedAsync(id, ConnectTimeout, cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        await using (var writer = FlatOutWriter.Once(source, slave))
         {
-            foreach (var console in consoles)
-            {
-                await console.DisposeAsync();
-            }
+            await writer.WaitAsync(WriterTimeout(bytes), cancellationToken);
         }
+
+        return await consoles.FiguresAsync(bytes, started, cancellationToken);
     }
 
     /// <summary>Generous: a device that is never slowed drains far faster than 1 MB/s.</summary>

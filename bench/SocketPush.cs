@@ -4,12 +4,6 @@ using System.Net.Sockets;
 
 namespace CharWeb.Bench;
 
-/// <summary>What each console of one push saw.</summary>
-public sealed record ConsoleFigures(bool Acknowledges, long Received, long Lost, double Seconds)
-{
-    public double MegabytesPerSecond => Seconds > 0 ? Received / 1e6 / Seconds : 0;
-}
-
 /// <summary>
 /// One socket server chardev with consoles attached; a raw TCP peer pushes <c>bytes</c> into it and
 /// each console is timed from the first byte sent to the last byte it received.
@@ -24,36 +18,12 @@ public static class SocketPush
     public static async Task<IReadOnlyList<ConsoleFigures>> RunAsync(CharWebProcess server, string id, long bytes, IReadOnlyList<bool> acknowledges, CancellationToken cancellationToken)
     {
         var port = await server.CreateSocketServerAsync(id, cancellationToken);
-        var consoles = new List<BenchConsole>();
-        try
-        {
-            foreach (var acks in acknowledges)
-            {
-                var console = await BenchConsole.ConnectAsync(server, acks, cancellationToken);
-                consoles.Add(console);
-                await console.AttachAsync(id, keepArrivals: false, cancellationToken);
-            }
-
-            using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            await peer.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
-            var started = Stopwatch.GetTimestamp();
-            await SendAsync(peer, bytes, cancellationToken);
-
-            // A console that never acknowledges never finishes; only the healthy ones are waited for.
-            await Task.WhenAll(consoles.Where(c => c.Acknowledges).Select(c => c.WaitForAsync(bytes, Idle, cancellationToken)));
-            return [.. consoles.Select(c => new ConsoleFigures(
-                c.Acknowledges,
-                c.Received,
-                c.Lost,
-                c.LastAt == 0 ? 0 : Stopwatch.GetElapsedTime(started, c.LastAt).TotalSeconds))];
-        }
-        finally
-        {
-            foreach (var console in consoles)
-            {
-                await console.DisposeAsync();
-            }
-        }
+        await using var consoles = await ConsoleGroup.AttachAsync(server, id, acknowledges, cancellationToken);
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await peer.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        await SendAsync(peer, bytes, cancellationToken);
+        return await consoles.FiguresAsync(bytes, started, cancellationToken);
     }
 
     /// <summary>Writes <paramref name="bytes"/> of a fixed pseudo-random pattern.</summary>

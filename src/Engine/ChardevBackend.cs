@@ -36,7 +36,6 @@ public abstract class ChardevBackend : IAsyncDisposable
     /// <summary>Sends a break to the device; false where the kind has no such thing.</summary>
     public virtual ValueTask<bool> SendBreakAsync(CancellationToken cancellationToken) => ValueTask.FromResult(false);
 
-    /// <summary>The console's terminal size (pty, exec); ignored elsewhere.</summary>
     /// <summary>
     /// Looks at the device side now, before input is dropped for want of a connection: a pty's slave
     /// may have been opened since the backend last looked (QEMU's pty does the same in its write).
@@ -45,6 +44,7 @@ public abstract class ChardevBackend : IAsyncDisposable
     {
     }
 
+    /// <summary>The console's terminal size (pty, exec); ignored elsewhere.</summary>
     public virtual void Resize(int cols, int rows)
     {
     }

@@ -31,7 +31,7 @@
   term.loadAddon(fit);
 
   const state = { current: params.get('console'), chardevs: new Map(), subscription: null, rendered: 0, acked: 0,
-                  pending: 0, lost: 0, device: '', consoles: 0, opened: false };
+                  pending: 0, lost: 0, gap: 0, device: '', consoles: 0, opened: false };
   // For people debugging in devtools, and for the browser tests.
   window.charweb = { term, connection, state };
 
@@ -112,10 +112,11 @@
     if (!state.current || connection.state !== signalR.HubConnectionState.Connected) return;
     const id = state.current;
     term.reset();
-    Object.assign(state, { rendered: 0, acked: 0, pending: 0, lost: 0 });
+    Object.assign(state, { rendered: 0, acked: 0, pending: 0, lost: 0, gap: 0 });
     message('');
     state.subscription = connection.stream('Attach', id).subscribe({
       next: data => {
+        markGap();
         state.pending++;
         term.write(data, () => {
           state.pending--;
@@ -126,11 +127,18 @@
           }
         });
       },
-      complete: () => { state.subscription = null; renderStatus(); },
+      complete: () => { markGap(); state.subscription = null; renderStatus(); },
       error: err => { state.subscription = null; message(err.message); renderStatus(); },
     });
     fitToWindow(true);
     renderStatus();
+  }
+
+  /** Writes the pending gap's marker into the terminal, where the missing output would have been. */
+  function markGap() {
+    if (!state.gap) return;
+    term.write(`\r\n\x1b[0;7m[charweb: ${bytes(state.gap)} of output lost here]\x1b[0m\r\n`);
+    state.gap = 0;
   }
 
   function detach() {
@@ -164,9 +172,10 @@
     if (id !== state.current) return;
     switch (e.kind) {
       case 'overrun':
-        // The event sits exactly where the bytes are missing; mark the gap in the terminal, as conserver marks a lost stretch.
+        // The event sits exactly where the bytes are missing. Overruns with no output between them are
+        // one gap (a tab far behind gets many): it is marked once, just before the output after it.
         state.lost = e.total ?? state.lost + (e.bytes ?? 0);
-        term.write(`\r\n\x1b[0;7m[charweb: ${bytes(e.bytes ?? 0)} of output lost here]\x1b[0m\r\n`);
+        state.gap += e.bytes ?? 0;
         break;
       case 'opened': case 'closed': case 'changed': case 'failed': state.device = e.state ?? state.device; if (e.reason) message(e.reason); break;
       case 'consoles': state.consoles = e.consoles; break;

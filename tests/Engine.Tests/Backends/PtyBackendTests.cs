@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using CharWeb.Engine.Backends;
+using CharWeb.Engine.Devices;
 using static CharWeb.Engine.Tests.Backends.SocketBackendTests;
 
 namespace CharWeb.Engine.Tests.Backends;
@@ -54,11 +55,13 @@ public sealed class PtyBackendTests
         Assert.Equal(ChardevState.Closed, chardev.State);
 
         // Open the slave and write at once: no waiting for the reader thread's next look.
-        await using var slave = new FileStream(chardev.PtyPath!, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 0);
+        using var slave = DeviceFile.Open(chardev.PtyPath!);
         Assert.Equal(6, await chardev.WriteAsync("first\n"u8.ToArray(), EngineHarness.Timeout()));
 
+        // The slave is still in canonical mode, so the line comes whole once it is there.
+        Assert.True(slave.Poll(10_000).Readable, "the line never reached the program's side");
         var line = new byte[64];
-        var n = await slave.ReadAsync(line, EngineHarness.Timeout());
+        var n = slave.Read(line);
         Assert.Equal("first\n", System.Text.Encoding.ASCII.GetString(line, 0, n));
         Assert.Equal(0, chardev.Stats.InputDropped);
     }

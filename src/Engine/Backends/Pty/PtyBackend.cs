@@ -1,3 +1,5 @@
+using CharWeb.Engine.Devices;
+
 namespace CharWeb.Engine.Backends;
 
 /// <summary>
@@ -12,9 +14,11 @@ public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
     private const int WriteWaitMs = 2000;
 
     private readonly ManualResetEventSlim _stop = new();
+    private readonly Lock _connection = new();
     private PseudoTerminal? _pty;
     private Thread? _reader;
-    private int _open;
+    private volatile bool _open;
+    private volatile bool _readerDone;
 
     public static BackendKind Kind { get; } = BackendKind.Create<PtyBackendOptions>(
         "A real pseudo-terminal; its slave path (ptyPath) is for another program to open.",
@@ -47,7 +51,7 @@ public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
     /// <summary>A program that opened the slave a moment ago is connected now, not at the reader's next look.</summary>
     public override void Probe()
     {
-        if (_pty is { } pty && !pty.Master.Poll(0).HungUp)
+        if (_pty is { } pty && !_readerDone && !pty.Master.Poll(0).HungUp)
         {
             Connect();
         }
@@ -71,7 +75,7 @@ public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
             while (!_stop.IsSet)
             {
                 // While nobody has the slave open, look without waiting so that an opened slave is seen at once.
-                var (readable, hungUp) = pty.Poll(Volatile.Read(ref _open) == 1 ? PollMs : 0);
+                var (readable, hungUp) = pty.Poll(_open ? PollMs : 0);
                 var n = readable ? pty.Read(buffer) : 0;
                 if (n > 0)
                 {
@@ -80,10 +84,7 @@ public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
                 }
                 else if (hungUp || n < 0)
                 {
-                    if (Interlocked.Exchange(ref _open, 0) == 1)
-                    {
-                        SetState(ChardevState.Closed, "the program on the pty closed it");
-                    }
+                    Disconnect(pty);
 
                     // No slave is open: check again shortly, as QEMU's pty timer does.
                     _stop.Wait(HangupRecheckMs);
@@ -97,15 +98,38 @@ public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
         }
         catch (IOException ex)
         {
+            _readerDone = true;
             SetState(ChardevState.Failed, ex.Message);
+        }
+        finally
+        {
+            _readerDone = true;
         }
     }
 
+    /// <summary>Open, once; the reader and a write's <see cref="Probe"/> may both get here.</summary>
     private void Connect()
     {
-        if (Interlocked.Exchange(ref _open, 1) == 0)
+        lock (_connection)
         {
-            SetState(ChardevState.Open);
+            if (!_open)
+            {
+                _open = true;
+                SetState(ChardevState.Open);
+            }
+        }
+    }
+
+    /// <summary>Closed, unless a program opened the slave since the reader saw the hang-up (looked at again under the lock).</summary>
+    private void Disconnect(DeviceFile master)
+    {
+        lock (_connection)
+        {
+            if (_open && master.Poll(0).HungUp)
+            {
+                _open = false;
+                SetState(ChardevState.Closed, "the program on the pty closed it");
+            }
         }
     }
 }

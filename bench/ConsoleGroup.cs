@@ -43,7 +43,13 @@ public sealed class ConsoleGroup : IAsyncDisposable
     public async Task<IReadOnlyList<ConsoleFigures>> FiguresAsync(long bytes, long started, CancellationToken cancellationToken)
     {
         // A console that never acknowledges never finishes; only the healthy ones are waited for.
-        await Task.WhenAll(_consoles.Where(c => c.Acknowledges).Select(c => c.WaitForAsync(bytes, SocketPush.Idle, cancellationToken)));
+        var healthy = _consoles.Where(c => c.Acknowledges).ToList();
+        if ((await Task.WhenAll(healthy.Select(c => c.WaitForAsync(bytes, SocketPush.Idle, cancellationToken)))).Contains(false))
+        {
+            // Every byte reaches a console or is reported lost to it; one that stops short means something broke.
+            throw new InvalidOperationException($"a console stopped short of {bytes} bytes: " + string.Join(", ", healthy.Select(c => $"{c.Received} received + {c.Lost} lost")));
+        }
+
         return [.. _consoles.Select(c => new ConsoleFigures(
             c.Acknowledges,
             c.Received,

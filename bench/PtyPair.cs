@@ -130,9 +130,4 @@ public sealed unsafe class PtyPair : IDisposable
 
         return (count, lastAt);
     }
-
-    /// <summary>cfmakeraw, as the Engine's pty backend and QEMU's <c>qemu_openpty_raw</c> set it.</summary>
-
-
-
 }

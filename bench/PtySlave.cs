@@ -146,7 +146,4 @@ public sealed unsafe class PtySlave : IDisposable
             throw new IOException($"{what} {Path}: {Marshal.GetPInvokeErrorMessage(errno)}");
         }
     }
-
-
-
 }

@@ -59,9 +59,15 @@ public sealed unsafe class TerminalReader : IDisposable
             while (!_stop)
             {
                 var fd = new pollfd { fd = _fd, events = (short)POLLIN };
-                if (poll(&fd, 1, PollMs) <= 0 || (fd.revents & POLLIN) == 0)
+                if (poll(&fd, 1, PollMs) <= 0)
                 {
                     continue;
+                }
+
+                if ((fd.revents & POLLIN) == 0)
+                {
+                    // Hung up or in error with nothing left to read: this source is done.
+                    return;
                 }
 
                 var n = (long)read(_fd, p, buffer.Length);

@@ -25,7 +25,7 @@ public sealed class CtrlC : IScenario
         using var slave = PtySlave.Open(created["ptyPath"]!.GetValue<string>());
         await using var console = await BenchConsole.ConnectAsync(server, acknowledges: true, cancellationToken);
         await console.AttachAsync(Id, keepArrivals: false, cancellationToken);
-        await ConnectedAsync(server, cancellationToken);
+        await server.WaitConnectedAsync(Id, RoundTimeout, cancellationToken);
 
         await InterruptAsync(console, slave, WarmupRounds, cancellationToken);
         var idle = await InterruptAsync(console, slave, rounds, cancellationToken);
@@ -47,20 +47,6 @@ public sealed class CtrlC : IScenario
             .. LatencyRows.Rows(Name, $"0x03 to the slave over {rounds} keys, yes flooding", flooding, idle, "idle pty", 50),
             new(Name, $"yes output during the rounds (console lost {lostShare:P0} of it)", rate, "MB/s", null, "", "informational", null),
         ];
-    }
-
-    /// <summary>
-    /// The pty backend takes the slave as open after a quiet poll (up to 200 ms) and drops input until
-    /// then; the rounds start once REST says the device side is connected.
-    /// </summary>
-    private static async Task ConnectedAsync(CharWebProcess server, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(RoundTimeout);
-        while (!(await server.GetAsync(Id, timeout.Token))["connected"]!.GetValue<bool>())
-        {
-            await Task.Delay(20, timeout.Token);
-        }
     }
 
     private static async Task<double[]> InterruptAsync(BenchConsole console, PtySlave slave, int rounds, CancellationToken cancellationToken)

@@ -47,7 +47,11 @@ public sealed class FloodRest : IScenario
                 await peer.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
                 await SocketPush.SendAsync(peer, bytes, cancellationToken);
                 var total = bytes * round;
-                await Task.WhenAll(consoles.Select(c => c.WaitForAsync(total, SocketPush.Idle, cancellationToken)));
+                if ((await Task.WhenAll(consoles.Select(c => c.WaitForAsync(total, SocketPush.Idle, cancellationToken)))).Contains(false))
+                {
+                    // Timing GETs on a server whose flood has stalled would measure an idle server.
+                    throw new InvalidOperationException($"a console stopped short of {total} bytes received or lost in round {round}");
+                }
             }
 
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;

@@ -104,10 +104,9 @@ public static class CharWebApp
         app.MapHealthEndpoint();
         app.MapHub<ConsoleHub>(ConsoleHub.Path, o =>
         {
-            // SignalR pauses a stream at 64 KiB buffered by default, one 64 KiB output item at a time;
-            // what a console may have in flight is bounded by its own window (CharWeb:Console:WindowBytes).
+            // Output the hub writes is paused at 64 KiB buffered by default, one 64 KiB output item at a
+            // time; what a console may have in flight is bounded by its own window (CharWeb:Console:WindowBytes).
             o.TransportMaxBufferSize = 1 << 20;
-            o.ApplicationMaxBufferSize = 1 << 20;
         });
         return app;
     }

@@ -17,7 +17,8 @@ namespace CharWeb.Api.Tests.Reliability;
 /// A MessagePack console, acknowledging as the browser does, that checks its stream while it reads it:
 /// each output byte must be the source's byte at the console's offset, and an <c>overrun</c> moves the
 /// offset by the bytes it says are missing. A chunk out of place, a gap not announced, or announced
-/// anywhere but where it is, fails at once. It keeps only the offset, the counts and a SHA-256.
+/// anywhere but where it is, fails at once. It keeps only the offset, the counts, and for the tail of
+/// the source (from <c>tailFrom</c>, sent once this console has caught up) a SHA-256 and what it lost.
 /// </summary>
 internal sealed class VerifyingConsole : IAsyncDisposable
 {
@@ -27,6 +28,8 @@ internal sealed class VerifyingConsole : IAsyncDisposable
     private readonly WireOrder _wire;
     private readonly RepeatedBlock _source;
     private readonly long _total;
+    private readonly long _tailFrom;
+    private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Channel<HubEvent> _events = Channel.CreateUnbounded<HubEvent>();
     private readonly TaskCompletionSource _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -36,9 +39,11 @@ internal sealed class VerifyingConsole : IAsyncDisposable
     private long _received;
     private long _lost;
     private int _overruns;
+    private long _tailLost;
 
-    private VerifyingConsole(HubConnection connection, WireOrder wire, string name, RepeatedBlock source, long total)
+    private VerifyingConsole(HubConnection connection, WireOrder wire, string name, RepeatedBlock source, long total, long tailFrom)
     {
+        _tailFrom = tailFrom;
         _connection = connection;
         _wire = wire;
         _source = source;
@@ -62,12 +67,18 @@ internal sealed class VerifyingConsole : IAsyncDisposable
     /// <summary>Completes once the console has accounted for every source byte; faults at the first wrong one.</summary>
     public Task Completion => _reading;
 
-    public static async Task<VerifyingConsole> ConnectAsync(CharWebServer server, string name, RepeatedBlock source, long total)
+    /// <summary>Completes once the console has accounted for every byte before the tail.</summary>
+    public Task CaughtUp => Task.WhenAny(_caughtUp.Task, _reading).Unwrap();
+
+    /// <summary>Tail bytes the overrun events said are missing.</summary>
+    public long TailLost => Interlocked.Read(ref _tailLost);
+
+    public static async Task<VerifyingConsole> ConnectAsync(CharWebServer server, string name, RepeatedBlock source, long total, long tailFrom)
     {
         var wire = new WireOrder();
         var builder = new HubConnectionBuilder().WithUrl(new Uri(server.BaseAddress, "hubs/console"));
         builder.Services.AddSingleton<IHubProtocol>(wire);
-        var console = new VerifyingConsole(builder.Build(), wire, name, source, total);
+        var console = new VerifyingConsole(builder.Build(), wire, name, source, total, tailFrom);
         await console._connection.StartAsync(CharWebServer.Timeout());
         return console;
     }
@@ -84,8 +95,8 @@ internal sealed class VerifyingConsole : IAsyncDisposable
         }
     }
 
-    /// <summary>SHA-256 of every output byte received.</summary>
-    public byte[] Hash() => _hash.GetCurrentHash();
+    /// <summary>SHA-256 of the tail's output bytes received.</summary>
+    public byte[] TailHash() => _hash.GetCurrentHash();
 
     public override string ToString() => $"{Name}: offset {Offset}, received {Received}, lost {Lost} in {Overruns} overruns";
 
@@ -138,8 +149,12 @@ internal sealed class VerifyingConsole : IAsyncDisposable
                 }
 
                 Check(chunk);
-                _hash.AppendData(chunk);
-                Interlocked.Add(ref _offset, chunk.Length);
+                if (_offset >= _tailFrom)
+                {
+                    _hash.AppendData(chunk);
+                }
+
+                Advance(chunk.Length);
                 var received = Interlocked.Add(ref _received, chunk.Length);
                 if (received - acknowledged >= AckEvery)
                 {
@@ -157,7 +172,20 @@ internal sealed class VerifyingConsole : IAsyncDisposable
         var lost = Interlocked.Add(ref _lost, bytes);
         Interlocked.Increment(ref _overruns);
         Assert.True(overrun.Number("total") == lost, $"{this}: an overrun whose total is not the sum of the gaps so far: {overrun}");
-        Interlocked.Add(ref _offset, bytes);
+        if (_offset >= _tailFrom)
+        {
+            Interlocked.Add(ref _tailLost, bytes);
+        }
+
+        Advance(bytes);
+    }
+
+    private void Advance(long bytes)
+    {
+        if (Interlocked.Add(ref _offset, bytes) >= _tailFrom)
+        {
+            _caughtUp.TrySetResult();
+        }
     }
 
     private void Check(byte[] chunk)
@@ -207,13 +235,13 @@ internal sealed class RepeatedBlock(int length, int seed)
         return -1;
     }
 
-    /// <summary>SHA-256 of the first <paramref name="total"/> bytes of the stream.</summary>
-    public byte[] Hash(long total)
+    /// <summary>SHA-256 of <paramref name="length"/> bytes of the stream from <paramref name="from"/>.</summary>
+    public byte[] Hash(long from, long length)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        for (var offset = 0L; offset < total;)
+        for (var offset = from; offset < from + length;)
         {
-            var piece = Slice(offset, (int)Math.Min(int.MaxValue, total - offset)).Span;
+            var piece = Slice(offset, (int)Math.Min(int.MaxValue, from + length - offset)).Span;
             hash.AppendData(piece);
             offset += piece.Length;
         }

@@ -45,6 +45,25 @@ public sealed class ConsoleEventTests
     }
 
     [Fact]
+    public async Task AStreamEndingBehindItsWindowHandsOverWhatWasQueuedFirst()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var chardev = await engine.CreateAsync("dev", new TestdevBackendOptions());
+        var console = chardev.Attach(new ConsoleOptions { WindowBytes = 4 });
+        await DrainEventsAsync(console);
+        await chardev.WriteAsync("12345678"u8.ToArray(), EngineHarness.Timeout());
+        await chardev.WriteAsync("more"u8.ToArray(), EngineHarness.Timeout());
+        Assert.Equal("12345678"u8.ToArray(), await console.ReadDataAsync(EngineHarness.Timeout()));
+
+        // Never acknowledged, so the window stays shut; removal ends the stream all the same.
+        await engine.Registry.RemoveAsync("dev", EngineHarness.Timeout());
+
+        Assert.Equal("more"u8.ToArray(), (await console.ReadAsync(EngineHarness.Timeout()))!.Value.Data);
+        Assert.Equal(ChardevEventKind.Removed, (await console.ReadAsync(EngineHarness.Timeout()))!.Value.Event?.Kind);
+        Assert.Null(await console.ReadAsync(EngineHarness.Timeout()));
+    }
+
+    [Fact]
     public async Task LossesWhileBehindAreReportedAsOneOverrunWithTheTotal()
     {
         await using var engine = await EngineHarness.StartAsync();

@@ -304,7 +304,8 @@ public sealed class ConsoleSession : IAsyncDisposable
         return joined;
     }
 
-    private bool WindowOpen() => _options.WindowBytes <= 0 || _sent - _acknowledged < _options.WindowBytes;
+    /// <summary>Open while the console has room; always once the stream has ended, so that what was queued is handed over before the end.</summary>
+    private bool WindowOpen() => _ended || _options.WindowBytes <= 0 || _sent - _acknowledged < _options.WindowBytes;
 
     private void WakeReader()
     {

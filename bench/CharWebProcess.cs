@@ -138,20 +138,38 @@ public sealed partial class CharWebProcess : IAsyncDisposable
     /// <summary>Waits until the chardev's device side is connected (a pty's slave is open, say), polling with a deadline.</summary>
     public async Task WaitConnectedAsync(string id, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        // The server raises no event a REST client could wait on: poll, with a deadline.
-        var deadline = Stopwatch.GetTimestamp() + (long)(Stopwatch.Frequency * timeout.TotalSeconds);
-        while (!(await GetAsync(id, cancellationToken))["connected"]!.GetValue<bool>())
+        var chardev = await PollAsync(id, c => c["connected"]!.GetValue<bool>(), timeout, TimeSpan.FromMilliseconds(20), cancellationToken);
+        if (!chardev["connected"]!.GetValue<bool>())
         {
-            if (Stopwatch.GetTimestamp() > deadline)
-            {
-                throw new TimeoutException($"'{id}' was not connected within {timeout.TotalSeconds:0} s");
-            }
-
-            await Task.Delay(20, cancellationToken);
+            throw new TimeoutException($"'{id}' was not connected within {timeout.TotalSeconds:0} s");
         }
     }
 
+    /// <summary>
+    /// Polls the chardev every <paramref name="interval"/> until its output counter has <paramref name="bytes"/>
+    /// or <paramref name="timeout"/> has passed; answers the chardev as last seen, for the caller to judge.
+    /// </summary>
+    public Task<JsonObject> WaitOutputAsync(string id, long bytes, TimeSpan timeout, TimeSpan interval, CancellationToken cancellationToken) =>
+        PollAsync(id, c => Stat(c, "outputBytes") >= bytes, timeout, interval, cancellationToken);
+
     public static long Stat(JsonObject chardev, string name) => chardev["stats"]![name]!.GetValue<long>();
+
+    /// <summary><c>GET /api/chardevs/{id}</c> every <paramref name="interval"/> until <paramref name="done"/> or the deadline; answers the last answer.</summary>
+    private async Task<JsonObject> PollAsync(string id, Func<JsonObject, bool> done, TimeSpan timeout, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        // The server raises no event a REST client could wait on: poll, with a deadline.
+        var deadline = Stopwatch.GetTimestamp() + (long)(Stopwatch.Frequency * timeout.TotalSeconds);
+        while (true)
+        {
+            var chardev = await GetAsync(id, cancellationToken);
+            if (done(chardev) || Stopwatch.GetTimestamp() > deadline)
+            {
+                return chardev;
+            }
+
+            await Task.Delay(interval, cancellationToken);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

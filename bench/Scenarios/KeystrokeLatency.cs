@@ -39,8 +39,8 @@ public sealed class KeystrokeLatency : IScenario
             var charweb = await HubEchoAsync(console, id, keys, cancellationToken);
             foreach (var (name, q, goal, limit) in new[] { ("p50", 0.50, "< 0.5 ms", 0.5), ("p99", 0.99, "< 2 ms", 2.0), ("max", 1.0, "informational", double.NaN) })
             {
-                var value = Percentile(charweb, q);
-                var reference = Percentile(baseline, q);
+                var value = LatencyRows.Percentile(charweb, q);
+                var reference = LatencyRows.Percentile(baseline, q);
                 context.Plot.Latency.Add(($"{id} {name}", value, reference));
                 rows.Add(new(Name, $"{echo} echo, {name} over {keys} keys", value, "ms", reference, "raw TCP echo", goal, double.IsNaN(limit) ? null : value < limit));
             }
@@ -119,11 +119,5 @@ public sealed class KeystrokeLatency : IScenario
         {
             await socket.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, cancellationToken);
         }
-    }
-
-    private static double Percentile(double[] values, double q)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[(int)Math.Round(q * (sorted.Length - 1))];
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -40,17 +39,6 @@ public sealed class NoConsole : IScenario
             await SocketPush.SendAsync(peer, bytes, cancellationToken);
         }
 
-        // The server raises no event a REST client could wait on for its counters: poll them, with a deadline.
-        var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 300);
-        while (true)
-        {
-            var chardev = await server.GetAsync(id, cancellationToken);
-            if (CharWebProcess.Stat(chardev, "outputBytes") >= bytes || Stopwatch.GetTimestamp() > deadline)
-            {
-                return chardev;
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
+        return await server.WaitOutputAsync(id, bytes, TimeSpan.FromSeconds(300), TimeSpan.FromMilliseconds(100), cancellationToken);
     }
 }

@@ -1,3 +1,5 @@
+using CharWeb.Api.Access;
+using CharWeb.Api.Audit;
 using CharWeb.Api.Endpoints;
 using CharWeb.Api.Hosting;
 using CharWeb.Api.Hubs;
@@ -58,7 +60,11 @@ public static class CharWebApp
             return new ChardevDatabase(Path.Combine(context.Paths.DataDir, ChardevDatabase.FileName), EngineJson.Create(backends));
         });
         services.AddSingleton<ChardevRegistry>();
+        services.AddSingleton(provider => new AuditLog(
+            provider.GetRequiredService<ChardevDatabase>().Path, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<AuditLog>>()));
         services.AddHostedService<ChardevStartup>();
+        services.AddHostedService<AccessStartup>();
+        builder.AddCharWebAccess();
 
         services.AddOptions<ConsoleSettings>()
             .Bind(builder.Configuration.GetSection(ConsoleSettings.Section))
@@ -93,15 +99,20 @@ public static class CharWebApp
         app.UseSerilogRequestLogging(o => o.Logger = app.Services.GetRequiredService<Serilog.ILogger>());
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseCharWebGuards();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseCharWebOpenApi();
+        app.UseAuthentication();
+        app.UseAuthorization();
 
         app.MapBackendEndpoints();
         app.MapChardevEndpoints();
         app.MapConsoleEndpoints();
         app.MapQmpEndpoint();
         app.MapHealthEndpoint();
+        app.MapAccessEndpoints();
+        app.MapAuditEndpoints();
         app.MapHub<ConsoleHub>(ConsoleHub.Path, o =>
         {
             // Output the hub writes is paused at 64 KiB buffered by default, one 64 KiB output item at a

@@ -27,6 +27,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Lock _gate = new();
     private readonly ILogger _logger;
+    private readonly WriterSeat _seat;
     private ImmutableArray<ConsoleSession> _consoles = [];
     private ChardevBackend _backend;
     private ChardevState _state = ChardevState.Connecting;
@@ -43,6 +44,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         _backend = backend;
         _backend.Bind(this);
         _history = definition.History > 0 ? new ByteRing(definition.History) : null;
+        _seat = new WriterSeat(definition.Writers);
     }
 
     /// <summary>Raised on the thread where it happened; handlers must not block.</summary>
@@ -73,6 +75,18 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
 
     public ImmutableArray<ConsoleSession> Consoles => _consoles;
 
+    /// <summary>Who holds the writer seat (null: nobody, or <c>writers: all</c>).</summary>
+    public string? Writer
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _seat.Holder?.User;
+            }
+        }
+    }
+
     public string? LogfilePath => Definition.Logfile is null ? null : _context.Paths.FullPath(Definition.Logfile);
 
     /// <summary>Whether REST <c>read</c> consumes (ringbuf) rather than reads history.</summary>
@@ -83,17 +97,60 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     {
         ConsoleSession session;
         int count;
+        bool seated;
         lock (_gate)
         {
             ThrowIfRemoved();
             session = new ConsoleSession(this, options, _context.Time, _history is null ? [] : _history.ToArray());
             _consoles = _consoles.Add(session);
             count = _consoles.Length;
+            seated = _seat.Joined(session);
         }
 
         LogConsoleAttached(Id, options.RemoteAddress, count);
         Raise(ChardevEventKind.Consoles, e => e with { Consoles = count });
+        if (seated)
+        {
+            RaiseWriter();
+        }
+        else if (Definition.Writers == WriterPolicy.One)
+        {
+            // A spy learns at once who types.
+            session.Notify(WriterEvent(session));
+        }
+
         return session;
+    }
+
+    /// <summary>conserver's force attach: <paramref name="session"/> takes the writer seat and everyone is told.</summary>
+    public void TakeWriter(ConsoleSession session)
+    {
+        bool moved;
+        lock (_gate)
+        {
+            ThrowIfRemoved();
+            moved = _consoles.Contains(session) && _seat.Take(session);
+        }
+
+        if (moved)
+        {
+            RaiseWriter();
+        }
+    }
+
+    /// <summary>The seat holder gives the seat up; it passes to the next console that may write.</summary>
+    public void ReleaseWriter(ConsoleSession session)
+    {
+        bool moved;
+        lock (_gate)
+        {
+            moved = _seat.Release(session, _consoles);
+        }
+
+        if (moved)
+        {
+            RaiseWriter();
+        }
     }
 
     /// <summary>Input into the device. Answers the bytes accepted: 0 when the device side is not connected.</summary>
@@ -310,6 +367,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     internal void Detach(ConsoleSession session)
     {
         int count;
+        bool moved;
         lock (_gate)
         {
             var before = _consoles.Length;
@@ -320,10 +378,23 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             }
 
             count = _consoles.Length;
+            moved = _seat.Left(session, _consoles);
         }
 
         LogConsoleDetached(Id, session.RemoteAddress, count);
         Raise(ChardevEventKind.Consoles, e => e with { Consoles = count });
+        if (moved)
+        {
+            RaiseWriter();
+        }
+    }
+
+    internal bool MayWrite(ConsoleSession session)
+    {
+        lock (_gate)
+        {
+            return _seat.MayWrite(session);
+        }
     }
 
     void IBackendOwner.OnOutput(ChardevBackend source, ReadOnlySpan<byte> data)
@@ -468,6 +539,38 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             console.Notify(e);
         }
 
+        RaiseToHandlers(e);
+    }
+
+    /// <summary>Every console hears who holds the seat now, each told whether it is itself.</summary>
+    private void RaiseWriter()
+    {
+        foreach (var console in _consoles)
+        {
+            console.Notify(WriterEvent(console));
+        }
+
+        RaiseToHandlers(WriterEvent(null));
+    }
+
+    private ChardevEvent WriterEvent(ConsoleSession? reader)
+    {
+        ConsoleSession? holder;
+        lock (_gate)
+        {
+            holder = _seat.Holder;
+        }
+
+        return new ChardevEvent(Id, ChardevEventKind.Writer, _context.Time.GetUtcNow())
+        {
+            Name = holder?.User,
+            Self = reader is null ? null : ReferenceEquals(reader, holder),
+        };
+    }
+
+    private void RaiseToHandlers(ChardevEvent e)
+    {
+        var kind = e.Kind;
         var handlers = EventRaised;
         if (handlers is null)
         {

@@ -30,4 +30,54 @@ public sealed record ChardevDefinition
     [DefaultValue(0)]
     [Range(0, MaxHistory)]
     public int History { get; init; }
+
+    /// <summary>Narrows who may see and type into this chardev (conserver's <c>ro</c>/<c>rw</c> lists); null leaves it to the roles.</summary>
+    public ChardevAccess? Access { get; init; }
+
+    /// <summary>
+    /// <c>one</c>: one console at a time holds the writer seat and the others are spies (conserver);
+    /// <c>all</c>: every operator console types.
+    /// </summary>
+    [DefaultValue(WriterPolicy.One)]
+    public WriterPolicy Writers { get; init; } = WriterPolicy.One;
+
+    /// <summary>Keep the bytes typed into this chardev in the audit log, not only their count.</summary>
+    [DefaultValue(false)]
+    public bool AuditInput { get; init; }
+}
+
+/// <summary>Who may type: one seat holder at a time, or every operator console.</summary>
+public enum WriterPolicy
+{
+    One,
+    All,
+}
+
+/// <summary>
+/// A chardev's own audience, as conserver's per-console lists: user names, or <c>@group</c>. A list
+/// that is null leaves that level to the roles; a list that is given is the whole of it. Admins are
+/// never narrowed out; the lists never raise anyone above their role.
+/// </summary>
+public sealed record ChardevAccess
+{
+    public const int MaxEntries = 256;
+
+    /// <summary>Who may watch (operators listed below may too); null: everyone with the viewer role.</summary>
+    [MaxLength(MaxEntries)]
+    public IReadOnlyList<string>? Viewers { get; init; }
+
+    /// <summary>Who may type, break and take the seat; null: everyone with the operator role who may watch.</summary>
+    [MaxLength(MaxEntries)]
+    public IReadOnlyList<string>? Operators { get; init; }
+
+    /// <summary>Whether <paramref name="name"/> (or one of <paramref name="groups"/>, as <c>@group</c>) may watch.</summary>
+    public bool MayView(string name, IReadOnlyCollection<string> groups) =>
+        Viewers is null || Lists(Viewers, name, groups) || Lists(Operators, name, groups);
+
+    /// <summary>Whether the list lets this user operate (the role must allow it too).</summary>
+    public bool MayOperate(string name, IReadOnlyCollection<string> groups) =>
+        MayView(name, groups) && (Operators is null || Lists(Operators, name, groups));
+
+    private static bool Lists(IReadOnlyList<string>? list, string name, IReadOnlyCollection<string> groups) =>
+        list is not null && list.Any(entry => entry.StartsWith('@') ? groups.Contains(entry[1..]) : entry == name);
 }

@@ -23,6 +23,8 @@ public enum ChardevEventKind
     Failed,
     /// <summary>This console fell behind and lost <see cref="ChardevEvent.Bytes"/> of output (sent to that console only).</summary>
     Overrun,
+    /// <summary>The writer seat moved: <see cref="ChardevEvent.Name"/> holds it now (null: nobody), <see cref="ChardevEvent.Self"/> is this console.</summary>
+    Writer,
 }
 
 /// <summary>One event of one chardev.</summary>
@@ -42,6 +44,12 @@ public sealed record ChardevEvent(string ChardevId, ChardevEventKind Kind, DateT
 
     /// <summary>The exit code of a program that ended (exec).</summary>
     public int? ExitCode { get; init; }
+
+    /// <summary>Who the event is about (the writer seat's holder).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>For <see cref="ChardevEventKind.Writer"/>: whether the console that reads the event holds the seat.</summary>
+    public bool? Self { get; init; }
 
     /// <summary>The state after the event.</summary>
     public ChardevState? State { get; init; }

@@ -21,8 +21,40 @@ public static partial class ChardevValidator
             context.Paths.Resolve("logfile", definition.Logfile, errors);
         }
 
+        ValidateAccess(definition.Access, errors);
+        if (!Enum.IsDefined(definition.Writers))
+        {
+            errors.Add(new FieldError("writers", "must be one of: one, all"));
+        }
+
         errors.AddRange(ValidateBackend(definition.Backend, backends, context, "backend."));
         return errors;
+    }
+
+    /// <summary>Each entry is a user name or <c>@group</c>: no blanks, no wildcards, nothing that could match by accident.</summary>
+    public static void ValidateAccess(ChardevAccess? access, ICollection<FieldError> errors)
+    {
+        foreach (var (field, list) in new[] { ("access.viewers", access?.Viewers), ("access.operators", access?.Operators) })
+        {
+            if (list is null)
+            {
+                continue;
+            }
+
+            if (list.Count > ChardevAccess.MaxEntries)
+            {
+                errors.Add(new FieldError(field, $"may list at most {ChardevAccess.MaxEntries} entries, got {list.Count}"));
+                continue;
+            }
+
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (list[i] is not { } entry || !AccessEntryRegex().IsMatch(entry))
+                {
+                    errors.Add(new FieldError($"{field}[{i}]", "must be a user name or @group: letters, digits and . _ - @ + (1 to 128), not empty"));
+                }
+            }
+        }
     }
 
     /// <summary>Backend errors, field names under <paramref name="prefix"/>.</summary>
@@ -53,6 +85,9 @@ public static partial class ChardevValidator
             errors.Add(new FieldError("id", "must start with a letter and contain only letters, digits, '-', '.' and '_' (QEMU's id rule)"));
         }
     }
+
+    [GeneratedRegex(@"^@?[A-Za-z0-9_][A-Za-z0-9._@+-]{0,127}$", RegexOptions.CultureInvariant)]
+    private static partial Regex AccessEntryRegex();
 
     [GeneratedRegex(IdPattern, RegexOptions.CultureInvariant)]
     private static partial Regex IdRegex();

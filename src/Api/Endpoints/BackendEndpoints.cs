@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Reflection;
+using CharWeb.Api.Access;
 using CharWeb.Engine;
 
 namespace CharWeb.Api.Endpoints;
@@ -9,6 +10,7 @@ internal static class BackendEndpoints
 {
     public static void MapBackendEndpoints(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/backends", (BackendRegistry backends) => TypedResults.Ok(backends.Kinds.Select(Describe).ToList()))
+            .RequireRole(Role.Viewer)
             .WithName("ListBackends")
             .WithTags("Backends")
             .WithSummary("Backend kinds with their options (QEMU query-chardev-backends).");

@@ -1,3 +1,6 @@
+using System.Security.Claims;
+using CharWeb.Api.Access;
+using CharWeb.Api.Audit;
 using CharWeb.Engine;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -11,23 +14,27 @@ internal static class ChardevEndpoints
     {
         var group = app.MapGroup("/api/chardevs").WithTags("Chardevs");
 
-        group.MapGet("/", (ChardevRegistry registry) => TypedResults.Ok(registry.All.Select(ChardevResponse.From).ToList()))
+        group.MapGet("/", (ChardevRegistry registry, ClaimsPrincipal user) => TypedResults.Ok(registry.All.Where(user.MaySee).Select(ChardevResponse.From).ToList()))
+            .RequireRole(Role.Viewer)
             .WithName("ListChardevs")
             .WithSummary("Every chardev with state and stats (QEMU query-chardev).");
 
         group.MapPost("/", CreateAsync)
+            .RequireRole(Role.Admin)
             .WithName("CreateChardev")
             .WithSummary("Create a chardev (QEMU chardev-add).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
-        group.MapGet("/{id}", (string id, ChardevRegistry registry) => TypedResults.Ok(ChardevResponse.From(registry.Get(id))))
+        group.MapGet("/{id}", (string id, ChardevRegistry registry, ClaimsPrincipal user) => TypedResults.Ok(ChardevResponse.From(user.Require(registry, id, Role.Viewer))))
+            .RequireRole(Role.Viewer)
             .WithName("GetChardev")
             .WithSummary("One chardev.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPut("/{id}/backend", ChangeBackendAsync)
+            .RequireRole(Role.Admin)
             .WithName("ChangeChardevBackend")
             .WithSummary("Hot-swap the backend; consoles stay attached; on failure the old backend stays (QEMU chardev-change).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -35,11 +42,13 @@ internal static class ChardevEndpoints
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         group.MapDelete("/{id}", RemoveAsync)
+            .RequireRole(Role.Admin)
             .WithName("RemoveChardev")
             .WithSummary("Remove a chardev; attached consoles are told (QEMU chardev-remove).")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/{id}/write", WriteAsync)
+            .RequireRole(Role.Operator)
             .WithName("WriteChardev")
             .WithSummary("Write bytes into the device (QEMU ringbuf-write); answers how many were accepted.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -47,6 +56,7 @@ internal static class ChardevEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
         group.MapGet("/{id}/read", Read)
+            .RequireRole(Role.Viewer)
             .WithName("ReadChardev")
             .WithSummary("Consume bytes from a ringbuf, or read the newest history of any other chardev (QEMU ringbuf-read).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -54,30 +64,37 @@ internal static class ChardevEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapPost("/{id}/break", SendBreakAsync)
+            .RequireRole(Role.Operator)
             .WithName("SendChardevBreak")
             .WithSummary("Send a break (QEMU chardev-send-break).")
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<Created<ChardevResponse>> CreateAsync(ChardevDefinition definition, ChardevRegistry registry, CancellationToken cancellationToken)
+    private static async Task<Created<ChardevResponse>> CreateAsync(ChardevDefinition definition, ChardevRegistry registry, AuditLog audit, HttpContext http, CancellationToken cancellationToken)
     {
         var chardev = await registry.CreateAsync(definition, cancellationToken);
+        audit.Record(AuditActors.Of(http), "create", chardev.Id, detail: definition.Backend!.Type);
         return TypedResults.Created($"/api/chardevs/{Uri.EscapeDataString(chardev.Id)}", ChardevResponse.From(chardev));
     }
 
-    private static async Task<Ok<ChardevResponse>> ChangeBackendAsync(string id, BackendOptions backend, ChardevRegistry registry, CancellationToken cancellationToken) =>
-        TypedResults.Ok(ChardevResponse.From(await registry.ChangeBackendAsync(id, backend, cancellationToken)));
+    private static async Task<Ok<ChardevResponse>> ChangeBackendAsync(string id, BackendOptions backend, ChardevRegistry registry, AuditLog audit, HttpContext http, CancellationToken cancellationToken)
+    {
+        var chardev = await registry.ChangeBackendAsync(id, backend, cancellationToken);
+        audit.Record(AuditActors.Of(http), "change", id, detail: backend?.Type);
+        return TypedResults.Ok(ChardevResponse.From(chardev));
+    }
 
-    private static async Task<NoContent> RemoveAsync(string id, ChardevRegistry registry, CancellationToken cancellationToken)
+    private static async Task<NoContent> RemoveAsync(string id, ChardevRegistry registry, AuditLog audit, HttpContext http, CancellationToken cancellationToken)
     {
         await registry.RemoveAsync(id, cancellationToken);
+        audit.Record(AuditActors.Of(http), "remove", id);
         return TypedResults.NoContent();
     }
 
     private static async Task<Ok<WriteResponse>> WriteAsync(
-        string id, WriteRequest request, ChardevRegistry registry, IOptions<CharWebOptions> options, CancellationToken cancellationToken)
+        string id, WriteRequest request, ChardevRegistry registry, IOptions<CharWebOptions> options, AuditLog audit, HttpContext http, CancellationToken cancellationToken)
     {
-        var chardev = registry.Get(id);
+        var chardev = http.User.Require(registry, id, Role.Operator);
         var bytes = Decode(request);
         var limit = options.Value.MaxWriteBytes;
         if (bytes.Length > limit)
@@ -88,7 +105,10 @@ internal static class ChardevEndpoints
                 [new FieldError("data", $"is {bytes.Length} bytes, more than the limit of {limit}")]);
         }
 
-        return TypedResults.Ok(new WriteResponse(await chardev.WriteAsync(bytes, cancellationToken)));
+        // REST writes go through whoever holds the seat (automation types beside a watching person), and are audited.
+        var accepted = await chardev.WriteAsync(bytes, cancellationToken);
+        audit.Record(AuditActors.Of(http), "write", id, bytes.Length, chardev.Definition.AuditInput ? bytes : default, detail: $"rest, {accepted} accepted");
+        return TypedResults.Ok(new WriteResponse(accepted));
     }
 
     /// <param name="id">The chardev.</param>
@@ -96,9 +116,16 @@ internal static class ChardevEndpoints
     /// <param name="format">How to encode the answer (default utf8).</param>
     /// <param name="registry">The chardevs.</param>
     /// <param name="options">Server limits.</param>
-    private static Ok<ReadResponse> Read(string id, int? size, DataFormat? format, ChardevRegistry registry, IOptions<CharWebOptions> options)
+    /// <param name="user">The caller.</param>
+    private static Ok<ReadResponse> Read(string id, int? size, DataFormat? format, ChardevRegistry registry, IOptions<CharWebOptions> options, ClaimsPrincipal user)
     {
-        var chardev = registry.Get(id);
+        // Reading history only looks; reading a ringbuf consumes it, which is an operator's act.
+        var chardev = user.Require(registry, id, Role.Viewer);
+        if (chardev.IsConsumable)
+        {
+            user.Require(chardev, Role.Operator);
+        }
+
         var max = options.Value.MaxReadBytes;
         var wanted = size ?? Math.Min(65536, max);
         if (wanted <= 0 || wanted > max)
@@ -117,9 +144,10 @@ internal static class ChardevEndpoints
         return TypedResults.Ok(new ReadResponse(encoding.Encode(bytes), encoding));
     }
 
-    private static async Task<NoContent> SendBreakAsync(string id, ChardevRegistry registry, CancellationToken cancellationToken)
+    private static async Task<NoContent> SendBreakAsync(string id, ChardevRegistry registry, AuditLog audit, HttpContext http, CancellationToken cancellationToken)
     {
-        await registry.Get(id).SendBreakAsync(cancellationToken);
+        await http.User.Require(registry, id, Role.Operator).SendBreakAsync(cancellationToken);
+        audit.Record(AuditActors.Of(http), "break", id, detail: "rest");
         return TypedResults.NoContent();
     }
 

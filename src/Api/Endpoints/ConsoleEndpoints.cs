@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using CharWeb.Api.Access;
 using CharWeb.Engine;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -10,29 +12,32 @@ internal static class ConsoleEndpoints
     {
         var group = app.MapGroup("/api/chardevs/{id}").WithTags("Consoles");
 
-        group.MapGet("/consoles", (string id, ChardevRegistry registry) =>
-                TypedResults.Ok(registry.Get(id).Consoles.Select(c => new ConsoleResponse(
-                    c.Id, c.RemoteAddress, c.Since, c.BytesSent, c.BytesAcknowledged, c.BytesLost, c.QueuedBytes, c.ReadOnly, c.Size?.Cols, c.Size?.Rows)).ToList()))
+        group.MapGet("/consoles", (string id, ChardevRegistry registry, ClaimsPrincipal user) =>
+                TypedResults.Ok(user.Require(registry, id, Role.Viewer).Consoles.Select(c => new ConsoleResponse(
+                    c.Id, c.User, c.RemoteAddress, c.Since, c.BytesSent, c.BytesAcknowledged, c.BytesLost, c.QueuedBytes, c.ReadOnly, c.MayWrite, c.Size?.Cols, c.Size?.Rows)).ToList()))
+            .RequireRole(Role.Viewer)
             .WithName("ListConsoles")
             .WithSummary("Consoles attached to a chardev: remote address, since, bytes sent, acknowledged and lost, read-only.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapGet("/history", (string id, ChardevRegistry registry) =>
-                TypedResults.File(registry.Get(id).History(), "application/octet-stream", $"{id}-history.bin"))
+        group.MapGet("/history", (string id, ChardevRegistry registry, ClaimsPrincipal user) =>
+                TypedResults.File(user.Require(registry, id, Role.Viewer).History(), "application/octet-stream", $"{id}-history.bin"))
+            .RequireRole(Role.Viewer)
             .WithName("DownloadHistory")
             .WithSummary("The chardev's replay history (its newest output, up to 'history' bytes) as a file.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/log", DownloadLog)
+            .RequireRole(Role.Viewer)
             .WithName("DownloadLog")
             .WithSummary("The chardev's logfile as a file.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
-    private static FileStreamHttpResult DownloadLog(string id, ChardevRegistry registry)
+    private static FileStreamHttpResult DownloadLog(string id, ChardevRegistry registry, ClaimsPrincipal user)
     {
-        var path = registry.Get(id).LogfilePath
+        var path = user.Require(registry, id, Role.Viewer).LogfilePath
             ?? throw new ChardevException(ChardevErrorKind.Unsupported, $"chardev '{id}' has no logfile", [new FieldError("logfile", "is not set for this chardev")]);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         return TypedResults.File(stream, "text/plain; charset=utf-8", Path.GetFileName(path));
@@ -40,5 +45,17 @@ internal static class ConsoleEndpoints
 }
 
 /// <summary>One attached console.</summary>
+/// <param name="Id">The console.</param>
+/// <param name="User">Who is at it.</param>
+/// <param name="RemoteAddress">From where.</param>
+/// <param name="Since">Attached since.</param>
+/// <param name="BytesSent">Output handed to it.</param>
+/// <param name="BytesAcknowledged">Output it said it rendered.</param>
+/// <param name="BytesLost">Output it lost by falling behind.</param>
+/// <param name="QueuedBytes">Output queued for it now.</param>
+/// <param name="ReadOnly">It may not type (a viewer, or a read-only link).</param>
+/// <param name="Writer">It types now: it holds the writer seat, or the chardev lets every operator write.</param>
+/// <param name="Cols">Its terminal width.</param>
+/// <param name="Rows">Its terminal height.</param>
 public sealed record ConsoleResponse(
-    string Id, string RemoteAddress, DateTimeOffset Since, long BytesSent, long BytesAcknowledged, long BytesLost, int QueuedBytes, bool ReadOnly, int? Cols, int? Rows);
+    string Id, string User, string RemoteAddress, DateTimeOffset Since, long BytesSent, long BytesAcknowledged, long BytesLost, int QueuedBytes, bool ReadOnly, bool Writer, int? Cols, int? Rows);

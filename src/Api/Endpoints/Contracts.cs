@@ -19,7 +19,11 @@ public sealed record ChardevResponse(
     [property: Required] ChardevStats Stats,
     DateTimeOffset CreatedAt,
     ChardevSource Source,
-    string? LastError)
+    string? LastError,
+    ChardevAccess? Access,
+    WriterPolicy Writers,
+    bool AuditInput,
+    string? Writer)
 {
     public static ChardevResponse From(Chardev chardev) => new(
         chardev.Id,
@@ -35,7 +39,11 @@ public sealed record ChardevResponse(
         chardev.Stats,
         chardev.CreatedAt,
         chardev.Source,
-        chardev.LastError);
+        chardev.LastError,
+        chardev.Definition.Access,
+        chardev.Definition.Writers,
+        chardev.Definition.AuditInput,
+        chardev.Writer);
 }
 
 /// <summary>Bytes to write into the device (QEMU's <c>ringbuf-write</c>).</summary>

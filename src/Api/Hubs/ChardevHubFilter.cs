@@ -16,5 +16,9 @@ internal sealed class ChardevHubFilter : IHubFilter
         {
             throw new HubException(ex.Message);
         }
+        catch (Access.AccessDeniedException ex)
+        {
+            throw new HubException(ex.Message);
+        }
     }
 }

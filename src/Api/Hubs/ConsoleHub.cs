@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
+using CharWeb.Api.Access;
+using CharWeb.Api.Audit;
 using CharWeb.Engine;
 using CharWeb.Engine.Consoles;
 using Microsoft.AspNetCore.SignalR;
@@ -11,9 +13,12 @@ namespace CharWeb.Api.Hubs;
 /// <summary>
 /// <c>/hubs/console</c>: browser consoles. Each <see cref="Attach"/> stream is one console with its
 /// own bounded queue and its own send loop, so a slow console only ever waits on itself.
-/// A connection opened with <c>?readonly=1</c> watches without writing.
+/// Whether a console may type is the server's decision from the caller's role on the chardev; a
+/// connection opened with <c>?readonly=1</c> may also choose to watch without writing. Of the
+/// consoles that may type, one holds the writer seat (conserver) unless the chardev says <c>writers: all</c>.
 /// </summary>
-public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSettings> settings, IOptions<CharWebOptions> limits) : Hub
+[Microsoft.AspNetCore.Authorization.Authorize(Policy = "viewer")]
+public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSettings> settings, IOptions<CharWebOptions> limits, AuditLog audit) : Hub
 {
     public const string Path = "/hubs/console";
     public const string EventMethod = "ChardevEvent";
@@ -26,6 +31,8 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
     {
         var session = Open(Required(id));
         var caller = Clients.Caller;
+        var actor = Actor;
+        audit.Record(actor, "attach", id, detail: session.ReadOnly ? "read-only" : "read-write");
         try
         {
             while (await session.ReadAsync(cancellationToken) is { } item)
@@ -42,6 +49,7 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
         finally
         {
             await session.DisposeAsync();
+            audit.Record(actor, "detach", id, session.BytesSent, detail: $"{session.BytesLost} bytes lost");
         }
     }
 
@@ -60,17 +68,22 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
             throw new HubException($"a write may carry at most {limit} bytes, this one has {data.Length}");
         }
 
+        Chardev chardev;
+        int accepted;
         if (Session(id) is { } session)
         {
-            return await session.WriteAsync(data, Context.ConnectionAborted);
+            chardev = Find(id);
+            accepted = await session.WriteAsync(data, Context.ConnectionAborted);
         }
-
-        if (ReadOnlyConnection)
+        else
         {
-            throw new HubException("this console is read-only");
+            // Not attached: input as REST sends it, for callers that may operate this chardev.
+            chardev = RequireOperator(id);
+            accepted = await chardev.WriteAsync(data, Context.ConnectionAborted);
         }
 
-        return await Find(id).WriteAsync(data, Context.ConnectionAborted);
+        audit.Record(Actor, "write", id, data.Length, chardev.Definition.AuditInput ? data : default, detail: accepted == data.Length ? null : $"{accepted} accepted");
+        return accepted;
     }
 
     /// <summary>The terminal size of this console (pty and exec devices take it).</summary>
@@ -80,12 +93,30 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
     /// <summary>Sends a break into the device.</summary>
     public async Task SendBreak(string id)
     {
-        if (ReadOnlyConnection)
+        var chardev = RequireOperator(Required(id));
+        if (Session(id) is { MayWrite: false })
         {
-            throw new HubException("this console is read-only");
+            throw new HubException($"this console does not hold the writer seat of '{id}'; take it over (TakeWriter) to send a break");
         }
 
-        await Find(Required(id)).SendBreakAsync(Context.ConnectionAborted);
+        await chardev.SendBreakAsync(Context.ConnectionAborted);
+        audit.Record(Actor, "break", id, detail: "console");
+    }
+
+    /// <summary>conserver's force attach: this console takes the writer seat; every console hears a <c>writer</c> event.</summary>
+    public void TakeWriter(string id)
+    {
+        var session = Session(Required(id)) ?? throw new HubException($"not attached to '{id}'");
+        RequireOperator(id).TakeWriter(session);
+        audit.Record(Actor, "take-writer", id);
+    }
+
+    /// <summary>Gives the writer seat up; it passes to the longest-attached console that may type.</summary>
+    public void ReleaseWriter(string id)
+    {
+        var session = Session(Required(id)) ?? throw new HubException($"not attached to '{id}'");
+        Find(id).ReleaseWriter(session);
+        audit.Record(Actor, "release-writer", id);
     }
 
     /// <summary>
@@ -112,7 +143,7 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var list = registry.All.Select(HubWire.Summary).ToList();
+                var list = registry.All.Where(Context.User!.MaySee).Select(HubWire.Summary).ToList();
                 var json = JsonSerializer.Serialize(list);
                 if (json != last)
                 {
@@ -139,9 +170,12 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
         }
     }
 
+    private AuditActor Actor => AuditActors.Of(Context.User!, Context.GetHttpContext());
+
     private ConsoleSession Open(string id)
     {
         var chardev = Find(id);
+        var role = Context.User!.RoleOn(chardev) ?? throw new HubException($"no chardev is named '{id}'");
         if (Session(id) is not null)
         {
             throw new HubException($"this connection is already attached to '{id}'");
@@ -155,7 +189,8 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
             {
                 RemoteAddress = remote,
                 Owner = Context.ConnectionId,
-                ReadOnly = ReadOnlyConnection,
+                User = Context.User!.UserName(),
+                ReadOnly = ReadOnlyConnection || role < Role.Operator,
                 BufferBytes = settings.Value.BufferBytes,
                 WindowBytes = settings.Value.WindowBytes,
             });
@@ -168,8 +203,19 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
 
     private static string Required(string? id) => id ?? throw new HubException("id is required");
 
+    /// <summary>A chardev this caller may see; one it may not is "not found", as over REST.</summary>
     private Chardev Find(string id) =>
-        registry.TryGet(id, out var chardev) ? chardev : throw new HubException($"no chardev is named '{id}'");
+        registry.TryGet(id, out var chardev) && Context.User!.MaySee(chardev) ? chardev : throw new HubException($"no chardev is named '{id}'");
+
+    private Chardev RequireOperator(string id)
+    {
+        if (ReadOnlyConnection)
+        {
+            throw new HubException("this console is read-only");
+        }
+
+        return Context.User!.Require(Find(id), Role.Operator);
+    }
 
     private ConsoleSession? Session(string id) =>
         registry.TryGet(id, out var chardev) ? chardev.Consoles.FirstOrDefault(c => c.Owner == Context.ConnectionId) : null;

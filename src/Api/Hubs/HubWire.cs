@@ -22,6 +22,12 @@ internal static class HubWire
         Add(wire, "total", e.Total);
         Add(wire, "exitCode", e.ExitCode);
         Add(wire, "state", e.State is { } s ? Name(s) : null);
+        if (e.Kind == ChardevEventKind.Writer)
+        {
+            // Present even when nobody holds the seat, so a client can tell "free" from "not said".
+            wire["name"] = e.Name;
+            wire["self"] = e.Self ?? false;
+        }
         return wire;
     }
 
@@ -40,6 +46,8 @@ internal static class HubWire
             ["logfile"] = chardev.Definition.Logfile is not null,
             ["ptyPath"] = chardev.PtyPath,
             ["lastError"] = chardev.LastError,
+            ["writers"] = Name(chardev.Definition.Writers),
+            ["writer"] = chardev.Writer,
             ["outputBytes"] = stats.OutputBytes,
             ["outputDropped"] = stats.OutputDropped,
             ["inputBytes"] = stats.InputBytes,

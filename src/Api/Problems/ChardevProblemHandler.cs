@@ -20,6 +20,7 @@ internal sealed partial class ChardevProblemHandler(IProblemDetailsService probl
         var problem = exception switch
         {
             ChardevException e => FromChardev(e),
+            Access.AccessDeniedException e => Access.AccessProblems.Forbidden(e),
             BadHttpRequestException e => FromBadRequest(e),
             _ => null,
         };
@@ -71,7 +72,7 @@ internal sealed partial class ChardevProblemHandler(IProblemDetailsService probl
         return Create(e.StatusCode, "invalid-request", "The request is invalid", $"{name}: {reason}", [new FieldError(name, reason)]);
     }
 
-    private static ProblemDetails Create(int status, string slug, string title, string detail, IReadOnlyList<FieldError> errors)
+    internal static ProblemDetails Create(int status, string slug, string title, string detail, IReadOnlyList<FieldError> errors)
     {
         var problem = new ProblemDetails { Status = status, Type = TypePrefix + slug, Title = title, Detail = detail };
         problem.Extensions["errors"] = errors

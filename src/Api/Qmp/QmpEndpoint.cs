@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CharWeb.Api.Access;
+using CharWeb.Api.Audit;
 using CharWeb.Engine;
 using CharWeb.Engine.Qapi;
 using Microsoft.AspNetCore.Http.Json;
@@ -38,13 +40,21 @@ internal static class QmpEndpoint
         app.MapPost("/api/qmp", ExecuteAsync)
             .WithName("Qmp")
             .WithTags("QMP")
+            .RequireRole(Role.Admin)
             .WithSummary("QEMU QMP chardev commands, QAPI JSON in and out: chardev-add, chardev-change, chardev-remove, query-chardev, query-chardev-backends, ringbuf-write, ringbuf-read, chardev-send-break.")
             .Accepts<QmpCommand>("application/json")
-            .Produces<JsonObject>();
+            .Produces<JsonObject>()
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
     private static async Task<IResult> ExecuteAsync(
-        HttpRequest request, ChardevRegistry registry, IOptions<JsonOptions> json, IOptions<CharWebOptions> limits, CancellationToken cancellationToken)
+        HttpRequest request, ChardevRegistry registry, IOptions<JsonOptions> json, IOptions<CharWebOptions> limits, AuditLog audit, CancellationToken cancellationToken)
     {
+        // A cross-site page can send text/plain without asking first (no CORS preflight); JSON it cannot.
+        if (!request.HasJsonContentType())
+        {
+            return TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = StatusCodes.Status415UnsupportedMediaType, Title = "Unsupported media type" });
+        }
+
         JsonNode? id = null;
         try
         {
@@ -62,7 +72,7 @@ internal static class QmpEndpoint
                 JsonObject o => o,
                 _ => throw new QapiException("QMP input member 'arguments' must be an object"),
             };
-            var result = await handler(arguments, new QmpContext(registry, json.Value.SerializerOptions, limits.Value.MaxReadBytes), cancellationToken) ?? new JsonObject();
+            var result = await handler(arguments, new QmpContext(registry, json.Value.SerializerOptions, limits.Value.MaxReadBytes, audit, AuditActors.Of(request.HttpContext)), cancellationToken) ?? new JsonObject();
             return Answer(new JsonObject { ["return"] = result }, id);
         }
         catch (QapiException ex)
@@ -94,25 +104,33 @@ internal static class QmpEndpoint
     private static async Task<JsonNode?> AddAsync(JsonObject arguments, QmpContext context, CancellationToken cancellationToken)
     {
         var definition = QapiBackend.ToDefinition(Text(arguments, "id"), Object(arguments, "backend"), context.Registry.Backends, context.Json);
-        return PtyReturn(await context.Registry.CreateAsync(definition, cancellationToken));
+        var chardev = await context.Registry.CreateAsync(definition, cancellationToken);
+        context.Record("create", chardev.Id, detail: definition.Backend!.Type);
+        return PtyReturn(chardev);
     }
 
     private static async Task<JsonNode?> ChangeAsync(JsonObject arguments, QmpContext context, CancellationToken cancellationToken)
     {
         var id = Text(arguments, "id");
         var (options, _, _) = QapiBackend.Convert(Object(arguments, "backend"), context.Registry.Backends, context.Json);
-        return PtyReturn(await context.Registry.ChangeBackendAsync(id, options, cancellationToken));
+        var chardev = await context.Registry.ChangeBackendAsync(id, options, cancellationToken);
+        context.Record("change", id, detail: options.Type);
+        return PtyReturn(chardev);
     }
 
     private static async Task<JsonNode?> RemoveAsync(JsonObject arguments, QmpContext context, CancellationToken cancellationToken)
     {
-        await context.Registry.RemoveAsync(Text(arguments, "id"), cancellationToken);
+        var id = Text(arguments, "id");
+        await context.Registry.RemoveAsync(id, cancellationToken);
+        context.Record("remove", id);
         return null;
     }
 
     private static async Task<JsonNode?> SendBreakAsync(JsonObject arguments, QmpContext context, CancellationToken cancellationToken)
     {
-        await context.Registry.Get(Text(arguments, "id")).SendBreakAsync(cancellationToken);
+        var id = Text(arguments, "id");
+        await context.Registry.Get(id).SendBreakAsync(cancellationToken);
+        context.Record("break", id, detail: "qmp");
         return null;
     }
 
@@ -143,7 +161,8 @@ internal static class QmpEndpoint
             throw new QapiException("Invalid base64 data");
         }
 
-        await chardev.WriteAsync(bytes, cancellationToken);
+        var accepted = await chardev.WriteAsync(bytes, cancellationToken);
+        context.Record("write", chardev.Id, bytes.Length, chardev.Definition.AuditInput ? bytes : null, $"qmp, {accepted} accepted");
         return null;
     }
 
@@ -215,5 +234,9 @@ internal static class QmpEndpoint
         return TypedResults.Json(answer);
     }
 
-    private sealed record QmpContext(ChardevRegistry Registry, JsonSerializerOptions Json, int MaxReadBytes);
+    private sealed record QmpContext(ChardevRegistry Registry, JsonSerializerOptions Json, int MaxReadBytes, AuditLog Audit, AuditActor Actor)
+    {
+        public void Record(string action, string chardev, long? bytes = null, byte[]? data = null, string? detail = null) =>
+            Audit.Record(Actor, action, chardev, bytes, data, detail);
+    }
 }

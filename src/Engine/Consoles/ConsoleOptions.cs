@@ -8,10 +8,13 @@ public sealed record ConsoleOptions
     /// <summary>Who is watching (an IP address and port, or a name for in-process consoles).</summary>
     public string RemoteAddress { get; init; } = "in-process";
 
+    /// <summary>Who is at this console (a user name), as the writer seat and audit name them.</summary>
+    public string User { get; init; } = "in-process";
+
     /// <summary>Whose console this is (a hub connection id), so its later calls find it.</summary>
     public string? Owner { get; init; }
 
-    /// <summary>A read-only console sees output but may not write.</summary>
+    /// <summary>A read-only console sees output but may not write, and never holds the writer seat.</summary>
     public bool ReadOnly { get; init; }
 
     /// <summary>Bytes this console may have queued; past that it loses the oldest output.</summary>

@@ -136,10 +136,30 @@ public sealed class ConsoleSession : IAsyncDisposable
     }
 
     /// <summary>Console input into the device; refused for read-only consoles.</summary>
-    public ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
-        ReadOnly
-            ? throw new ChardevException(ChardevErrorKind.Conflict, "this console is read-only", [new FieldError("data", "a read-only console cannot write")])
-            : _chardev.WriteAsync(data, cancellationToken);
+    public ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        if (ReadOnly)
+        {
+            throw new ChardevException(ChardevErrorKind.Conflict, "this console is read-only", [new FieldError("data", "a read-only console cannot write")]);
+        }
+
+        if (!_chardev.MayWrite(this))
+        {
+            var holder = _chardev.Writer;
+            throw new ChardevException(
+                ChardevErrorKind.Conflict,
+                $"this console is a spy: {(holder is null ? "nobody" : $"'{holder}'")} holds the writer seat of '{ChardevId}'; take it over (TakeWriter) to type",
+                [new FieldError("data", "a spy console cannot write")]);
+        }
+
+        return _chardev.WriteAsync(data, cancellationToken);
+    }
+
+    /// <summary>Whether this console may type now (it is not read-only, and holds the seat or there is none).</summary>
+    public bool MayWrite => _chardev.MayWrite(this);
+
+    /// <summary>Who is at this console.</summary>
+    public string User => _options.User;
 
     /// <summary>The console's terminal size, passed to the device (pty, exec).</summary>
     public void Resize(int cols, int rows)
@@ -150,7 +170,8 @@ public sealed class ConsoleSession : IAsyncDisposable
         }
 
         Size = (cols, rows);
-        if (!ReadOnly)
+        // The device takes the size of the console that types: a spy's window must not reflow the writer's screen.
+        if (MayWrite)
         {
             _chardev.Resize(cols, rows);
         }

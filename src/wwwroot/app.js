@@ -4,13 +4,16 @@
   'use strict';
 
   const params = new URLSearchParams(location.search);
-  const readOnly = params.get('readonly') === '1';
+  // A read-only link is the viewer's own choice; whether this console may type at all is the server's.
+  const readOnlyLink = params.get('readonly') === '1';
+  const keyStorage = 'charweb.apiKey';
+  let apiKey = localStorage.getItem(keyStorage);
   const ackEvery = 64 * 1024;
   const encoder = new TextEncoder();
   const $ = id => document.getElementById(id);
 
   const connection = new signalR.HubConnectionBuilder()
-    .withUrl('/hubs/console' + (readOnly ? '?readonly=1' : ''))
+    .withUrl('/hubs/console' + (readOnlyLink ? '?readonly=1' : ''), { accessTokenFactory: () => apiKey || '' })
     .withHubProtocol(new signalR.protocols.msgpack.MessagePackHubProtocol())
     .withAutomaticReconnect({ nextRetryDelayInMilliseconds: c => Math.min(500 * 2 ** c.previousRetryCount, 10000) })
     .configureLogging(signalR.LogLevel.Warning)
@@ -22,7 +25,6 @@
   const term = new Terminal({
     cursorBlink: true,
     scrollback: 10000,
-    disableStdin: readOnly,
     fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, monospace',
     fontSize: 14,
     theme: { background: '#0b0e11', foreground: '#d7dde4', cursor: '#4fb3ff', selectionBackground: '#2d4356' },
@@ -31,7 +33,8 @@
   term.loadAddon(fit);
 
   const state = { current: params.get('console'), chardevs: new Map(), subscription: null, rendered: 0, acked: 0,
-                  pending: 0, lost: 0, gap: 0, device: '', consoles: 0, opened: false };
+                  pending: 0, lost: 0, gap: 0, device: '', consoles: 0, opened: false, me: null,
+                  writer: null, self: false };
   // For people debugging in devtools, and for the browser tests.
   window.charweb = { term, connection, state };
 
@@ -70,6 +73,8 @@
       const download = $('download');
       download.href = `/api/chardevs/${encodeURIComponent(current.id)}/${current.logfile ? 'log' : 'history'}`;
       download.textContent = current.logfile ? 'Download log' : 'Download history';
+      if (current.writers !== 'one') state.writer = null;
+      renderSeat();
       renderStatus();
     }
   }
@@ -94,8 +99,8 @@
     $('welcome').hidden = true;
     $('view').hidden = false;
     $('title').textContent = id;
-    $('ro-badge').hidden = !readOnly;
-    for (const b of ['break', 'paste']) $(b).disabled = readOnly;
+    Object.assign(state, { writer: null, self: false });
+    renderSeat();
     const ro = new URL(location.href);
     ro.searchParams.set('readonly', '1');
     $('readonly-link').href = ro.toString();
@@ -131,6 +136,7 @@
       error: err => { state.subscription = null; message(err.message); renderStatus(); },
     });
     fitToWindow(true);
+    renderSeat();
     renderStatus();
   }
 
@@ -158,8 +164,31 @@
     renderStatus();
   }
 
+  // ---- who may type: the role on this chardev, then the writer seat ------------------------------
+  function current() { return state.current && state.chardevs.get(state.current); }
+  function mayOperate() { const c = current(); return !readOnlyLink && !!c && (c.role === 'operator' || c.role === 'admin'); }
+  function seated() { const c = current(); return !c || c.writers !== 'one' || state.self; }
+  function canType() { return mayOperate() && seated(); }
+
+  function renderSeat() {
+    const c = current();
+    const operate = mayOperate();
+    $('ro-badge').hidden = operate;
+    for (const b of ['break', 'paste']) $(b).disabled = !canType();
+    const one = c && c.writers === 'one';
+    $('take').hidden = !(one && operate && !state.self && state.subscription);
+    const writer = $('writer');
+    writer.className = state.self ? 'self' : 'muted';
+    writer.textContent = !one ? '' : state.self ? 'you hold the writer seat'
+      : state.writer ? `writer: ${state.writer} (you watch)` : 'writer seat free';
+  }
+
   function write(bytesToSend) {
-    if (readOnly || !state.current) return;
+    if (!state.current) return;
+    if (!canType()) {
+      message(!mayOperate() ? 'this console is read-only' : `${state.writer || 'nobody'} holds the writer seat; Take over to type`);
+      return;
+    }
     connection.invoke('Write', state.current, bytesToSend)
       .then(accepted => { if (accepted < bytesToSend.length) message(`device not connected: ${bytesToSend.length - accepted} bytes dropped`); })
       .catch(err => message(err.message));
@@ -182,6 +211,7 @@
       case 'inputDropped': message(`device not connected: ${e.bytes} bytes of input dropped`); break;
       case 'break': message('break'); break;
       case 'removed': message('this chardev was removed'); state.device = 'removed'; break;
+      case 'writer': state.writer = e.name ?? null; state.self = !!e.self; renderSeat(); break;
     }
     renderStatus();
   });
@@ -214,6 +244,20 @@
 
   // ---- buttons ------------------------------------------------------------------------------
   $('break').addEventListener('click', () => connection.invoke('SendBreak', state.current).catch(err => message(err.message)));
+  $('take').addEventListener('click', () => connection.invoke('TakeWriter', state.current).catch(err => message(err.message)));
+  $('download').addEventListener('click', event => {
+    // A link carries the login cookie but not a key from storage: fetch it with the key instead.
+    if (!apiKey) return;
+    event.preventDefault();
+    const link = event.currentTarget;
+    api(link.getAttribute('href')).then(r => r.ok ? r.blob() : Promise.reject(new Error(`download: ${r.status}`))).then(blob => {
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = link.getAttribute('href').split('/').slice(-2).join('-');
+      a.click();
+      URL.revokeObjectURL(a.href);
+    }).catch(err => message(err.message));
+  });
   $('copy').addEventListener('click', () => navigator.clipboard.writeText(term.getSelection()).catch(err => message(err.message)));
   $('paste').addEventListener('click', () => navigator.clipboard.readText().then(t => term.paste(t)).catch(err => message(err.message)));
 
@@ -222,8 +266,59 @@
   connection.onreconnected(() => { watchList(); attach(); });
   connection.onclose(() => { state.subscription = null; renderStatus(); setTimeout(start, 2000); });
 
+  // ---- who you are ----------------------------------------------------------------------------
+  function api(path, init = {}) {
+    const headers = new Headers(init.headers || {});
+    if (apiKey) headers.set('Authorization', `Bearer ${apiKey}`);
+    return fetch(path, { ...init, headers, credentials: 'same-origin' });
+  }
+
+  /** Answers who the server says we are, or shows the sign-in panel and answers null. */
+  async function whoAmI() {
+    const response = await api('/api/me');
+    if (response.ok) {
+      state.me = await response.json();
+      $('me').textContent = `${state.me.name} · ${state.me.role || 'no role'}`;
+      $('me').title = `signed in via ${state.me.via}${state.me.groups.length ? ' · groups ' + state.me.groups.join(', ') : ''}`;
+      $('me').hidden = false;
+      $('logout').hidden = state.me.via === 'loopback';
+      $('signin').hidden = true;
+      return state.me;
+    }
+    const problem = await response.json().catch(() => ({}));
+    if (apiKey && response.status === 401) {
+      localStorage.removeItem(keyStorage);
+      apiKey = null;
+      $('signin-reason').textContent = 'That API key is not valid (unknown or revoked).';
+    }
+    $('login-row').hidden = !problem.login;
+    $('login').href = `${problem.login || '/auth/login'}?returnUrl=${encodeURIComponent(location.pathname + location.search)}`;
+    $('signin').hidden = false;
+    $('welcome').hidden = true;
+    $('view').hidden = true;
+    return null;
+  }
+
+  $('key-form').addEventListener('submit', event => {
+    event.preventDefault();
+    apiKey = $('key-input').value.trim();
+    $('key-input').value = '';
+    if (!apiKey) return;
+    localStorage.setItem(keyStorage, apiKey);
+    start();
+  });
+
+  $('logout').addEventListener('click', async () => {
+    localStorage.removeItem(keyStorage);
+    apiKey = null;
+    if (state.me && state.me.via === 'oidc') await api('/auth/logout', { method: 'POST' }).catch(() => {});
+    location.reload();
+  });
+
   async function start() {
     try {
+      if (!await whoAmI()) return;
+      $('welcome').hidden = !!state.current;
       await connection.start();
       watchList();
       if (state.current) {

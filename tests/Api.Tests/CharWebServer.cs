@@ -25,6 +25,9 @@ public sealed class CharWebServer : IAsyncDisposable
 
     public string DataDir { get; }
 
+    /// <summary>The running app's services (its endpoint list, its stores).</summary>
+    public IServiceProvider Services => _app.Services;
+
     public static CancellationToken Timeout(int seconds = 30) =>
         CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken, new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token).Token;
 

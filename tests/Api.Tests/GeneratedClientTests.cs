@@ -12,10 +12,15 @@ public sealed class GeneratedClientTests
     [Fact]
     public async Task TypedClientCreatesListsWritesReadsAndRemovesARingbuf()
     {
-        await using var server = await CharWebServer.StartAsync();
-        using var adapter = new HttpClientRequestAdapter(new AnonymousAuthenticationProvider(), httpClient: server.Http) { BaseUrl = server.BaseAddress.ToString().TrimEnd('/') };
+        // No anonymous loopback: the client must authenticate with its key, as it would from another host.
+        await using var server = await CharWebServer.StartAsync(settings: Access.TestKeys.Settings());
+        var auth = new ApiKeyAuthenticationProvider("Bearer " + Access.TestKeys.Admin, "Authorization", ApiKeyAuthenticationProvider.KeyLocation.Header);
+        using var adapter = new HttpClientRequestAdapter(auth, httpClient: server.Http) { BaseUrl = server.BaseAddress.ToString().TrimEnd('/') };
         var client = new CharWebApiClient(adapter);
         var timeout = CharWebServer.Timeout();
+        using var anonymous = new HttpClientRequestAdapter(new AnonymousAuthenticationProvider(), httpClient: server.Http) { BaseUrl = adapter.BaseUrl };
+        var refused = await Assert.ThrowsAsync<ProblemDetails>(() => new CharWebApiClient(anonymous).Api.Chardevs.GetAsync(cancellationToken: timeout));
+        var me = await client.Api.Me.GetAsync(cancellationToken: timeout);
 
         var created = await client.Api.Chardevs.PostAsync(
             new ChardevDefinition { Id = "typed", History = 0, Backend = new BackendOptions { RingbufBackendOptions = new RingbufBackendOptions { Size = 64 } } },
@@ -33,6 +38,9 @@ public sealed class GeneratedClientTests
         Assert.Equal(10, written!.Accepted);
         Assert.Equal("from", read!.Data);
         Assert.DoesNotContain(afterDelete!, c => c.Id == "typed");
+        Assert.Equal(401, refused.Status);
+        Assert.Equal("urn:charweb:problem:unauthenticated", refused.Type);
+        Assert.Equal(("admin-key", "admin", "apikey"), (me!.Name, me.Role, me.Via));
     }
 
     [Fact]

@@ -182,8 +182,11 @@ public sealed class ConsoleEventTests
 
     private static async Task DrainEventsAsync(ConsoleSession console)
     {
-        // The console's own "consoles" event comes first; take it so the test reads what follows.
+        // The console's own "consoles" event comes first, then the seat it took; take them so the test reads what follows.
         var first = await console.ReadAsync(EngineHarness.Timeout());
         Assert.Equal(ChardevEventKind.Consoles, first!.Value.Event?.Kind);
+        var seat = await console.ReadAsync(EngineHarness.Timeout());
+        Assert.Equal(ChardevEventKind.Writer, seat!.Value.Event?.Kind);
+        Assert.True(seat.Value.Event!.Self);
     }
 }

@@ -136,6 +136,8 @@ internal static class AccessSetup
                 o.ResponseMode = "query";
                 o.CorrelationCookie.SameSite = SameSiteMode.Lax;
                 o.NonceCookie.SameSite = SameSiteMode.Lax;
+                o.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.MapInboundClaims = false;
                 o.SaveTokens = false;
                 o.Scope.Clear();

@@ -143,7 +143,7 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var list = registry.All.Where(Context.User!.MaySee).Select(HubWire.Summary).ToList();
+                var list = registry.All.Select(c => (Chardev: c, Role: Context.User!.RoleOn(c))).Where(c => c.Role is not null).Select(c => HubWire.Summary(c.Chardev, c.Role)).ToList();
                 var json = JsonSerializer.Serialize(list);
                 if (json != last)
                 {

@@ -31,7 +31,9 @@ internal static class HubWire
         return wire;
     }
 
-    public static Dictionary<string, object?> Summary(Chardev chardev)
+    /// <param name="chardev">The chardev.</param>
+    /// <param name="role">The watcher's role on it, so the page knows whether it may type before it tries.</param>
+    public static Dictionary<string, object?> Summary(Chardev chardev, Access.Role? role)
     {
         var stats = chardev.Stats;
         return new Dictionary<string, object?>
@@ -48,6 +50,7 @@ internal static class HubWire
             ["lastError"] = chardev.LastError,
             ["writers"] = Name(chardev.Definition.Writers),
             ["writer"] = chardev.Writer,
+            ["role"] = role is { } r ? Access.Identity.Name(r) : null,
             ["outputBytes"] = stats.OutputBytes,
             ["outputDropped"] = stats.OutputDropped,
             ["inputBytes"] = stats.InputBytes,

@@ -15,6 +15,13 @@ internal static class OpenApiSetup
                 Version = "v1",
                 Description = "A web console server for character devices: QEMU's chardev layer, for browsers and automation.",
             });
+            o.AddSecurityDefinition(SecurityOperationFilter.SchemeName, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "An API key (CharWeb:Auth:ApiKeys, or POST /api/keys) or a JWT from the configured OpenID Connect provider. A caller on this machine needs none while CharWeb:Auth:AnonymousLoopback is on.",
+            });
+            o.OperationFilter<SecurityOperationFilter>();
             o.UseOneOfForPolymorphism();
             o.SelectSubTypesUsing(type => type == typeof(BackendOptions) ? backends.Kinds.Select(k => k.OptionsType) : []);
             o.SelectDiscriminatorNameUsing(type => type == typeof(BackendOptions) ? "type" : null);

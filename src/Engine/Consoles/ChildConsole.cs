@@ -13,7 +13,8 @@ internal sealed class ChildConsole : IAsyncDisposable
     public ChildConsole(Chardev child, string parentId, Action<ChildConsole, byte[]> output)
     {
         Child = child;
-        _session = child.Attach(new ConsoleOptions { RemoteAddress = $"chardev {parentId}", Owner = "chardev:" + parentId });
+        // Read-only: the parent writes to the child chardev itself, so its pump never takes the writer seat from a person.
+        _session = child.Attach(new ConsoleOptions { RemoteAddress = $"chardev {parentId}", Owner = "chardev:" + parentId, User = "chardev:" + parentId, ReadOnly = true });
         _pump = PumpAsync(output, _stop.Token);
     }
 

@@ -13,6 +13,16 @@ namespace CharWeb.Client.Models
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class ChardevDefinition : IParsable
     {
+        /// <summary>A chardev&apos;s own audience, as conserver&apos;s per-console lists: user names, or `@group`. A listthat is null leaves that level to the roles; a list that is given is the whole of it. Admins arenever narrowed out; the lists never raise anyone above their role.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::CharWeb.Client.Models.ChardevAccess? Access { get; set; }
+#nullable restore
+#else
+        public global::CharWeb.Client.Models.ChardevAccess Access { get; set; }
+#endif
+        /// <summary>Keep the bytes typed into this chardev in the audit log, not only their count.</summary>
+        public bool? AuditInput { get; set; }
         /// <summary>The device side of a chardev: one backend kind, chosen by `type`.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -41,11 +51,14 @@ namespace CharWeb.Client.Models
 #else
         public string Logfile { get; set; }
 #endif
+        /// <summary>Who may type: one seat holder at a time, or every operator console.</summary>
+        public global::CharWeb.Client.Models.WriterPolicy? Writers { get; set; }
         /// <summary>
         /// Instantiates a new <see cref="global::CharWeb.Client.Models.ChardevDefinition"/> and sets the default values.
         /// </summary>
         public ChardevDefinition()
         {
+            AuditInput = false;
             History = 0;
             Logappend = false;
         }
@@ -67,11 +80,14 @@ namespace CharWeb.Client.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "access", n => { Access = n.GetObjectValue<global::CharWeb.Client.Models.ChardevAccess>(global::CharWeb.Client.Models.ChardevAccess.CreateFromDiscriminatorValue); } },
+                { "auditInput", n => { AuditInput = n.GetBoolValue(); } },
                 { "backend", n => { Backend = n.GetObjectValue<global::CharWeb.Client.Models.BackendOptions>(global::CharWeb.Client.Models.BackendOptions.CreateFromDiscriminatorValue); } },
                 { "history", n => { History = n.GetIntValue(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "logappend", n => { Logappend = n.GetBoolValue(); } },
                 { "logfile", n => { Logfile = n.GetStringValue(); } },
+                { "writers", n => { Writers = n.GetEnumValue<global::CharWeb.Client.Models.WriterPolicy>(); } },
             };
         }
         /// <summary>
@@ -81,11 +97,14 @@ namespace CharWeb.Client.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteObjectValue<global::CharWeb.Client.Models.ChardevAccess>("access", Access);
+            writer.WriteBoolValue("auditInput", AuditInput);
             writer.WriteObjectValue<global::CharWeb.Client.Models.BackendOptions>("backend", Backend);
             writer.WriteIntValue("history", History);
             writer.WriteStringValue("id", Id);
             writer.WriteBoolValue("logappend", Logappend);
             writer.WriteStringValue("logfile", Logfile);
+            writer.WriteEnumValue<global::CharWeb.Client.Models.WriterPolicy>("writers", Writers);
         }
     }
 }

@@ -13,6 +13,16 @@ namespace CharWeb.Client.Models
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class ChardevResponse : IParsable
     {
+        /// <summary>A chardev&apos;s own audience, as conserver&apos;s per-console lists: user names, or `@group`. A listthat is null leaves that level to the roles; a list that is given is the whole of it. Admins arenever narrowed out; the lists never raise anyone above their role.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::CharWeb.Client.Models.ChardevAccess? Access { get; set; }
+#nullable restore
+#else
+        public global::CharWeb.Client.Models.ChardevAccess Access { get; set; }
+#endif
+        /// <summary>The auditInput property</summary>
+        public bool? AuditInput { get; set; }
         /// <summary>The device side of a chardev: one backend kind, chosen by `type`.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -83,6 +93,16 @@ namespace CharWeb.Client.Models
 #else
         public global::CharWeb.Client.Models.ChardevStats Stats { get; set; }
 #endif
+        /// <summary>The writer property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Writer { get; set; }
+#nullable restore
+#else
+        public string Writer { get; set; }
+#endif
+        /// <summary>Who may type: one seat holder at a time, or every operator console.</summary>
+        public global::CharWeb.Client.Models.WriterPolicy? Writers { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -101,6 +121,8 @@ namespace CharWeb.Client.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "access", n => { Access = n.GetObjectValue<global::CharWeb.Client.Models.ChardevAccess>(global::CharWeb.Client.Models.ChardevAccess.CreateFromDiscriminatorValue); } },
+                { "auditInput", n => { AuditInput = n.GetBoolValue(); } },
                 { "backend", n => { Backend = n.GetObjectValue<global::CharWeb.Client.Models.BackendOptions>(global::CharWeb.Client.Models.BackendOptions.CreateFromDiscriminatorValue); } },
                 { "connected", n => { Connected = n.GetBoolValue(); } },
                 { "consoles", n => { Consoles = n.GetIntValue(); } },
@@ -115,6 +137,8 @@ namespace CharWeb.Client.Models
                 { "source", n => { Source = n.GetEnumValue<global::CharWeb.Client.Models.ChardevSource>(); } },
                 { "state", n => { State = n.GetEnumValue<global::CharWeb.Client.Models.ChardevState>(); } },
                 { "stats", n => { Stats = n.GetObjectValue<global::CharWeb.Client.Models.ChardevStats>(global::CharWeb.Client.Models.ChardevStats.CreateFromDiscriminatorValue); } },
+                { "writer", n => { Writer = n.GetStringValue(); } },
+                { "writers", n => { Writers = n.GetEnumValue<global::CharWeb.Client.Models.WriterPolicy>(); } },
             };
         }
         /// <summary>
@@ -124,6 +148,8 @@ namespace CharWeb.Client.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteObjectValue<global::CharWeb.Client.Models.ChardevAccess>("access", Access);
+            writer.WriteBoolValue("auditInput", AuditInput);
             writer.WriteObjectValue<global::CharWeb.Client.Models.BackendOptions>("backend", Backend);
             writer.WriteBoolValue("connected", Connected);
             writer.WriteIntValue("consoles", Consoles);
@@ -138,6 +164,8 @@ namespace CharWeb.Client.Models
             writer.WriteEnumValue<global::CharWeb.Client.Models.ChardevSource>("source", Source);
             writer.WriteEnumValue<global::CharWeb.Client.Models.ChardevState>("state", State);
             writer.WriteObjectValue<global::CharWeb.Client.Models.ChardevStats>("stats", Stats);
+            writer.WriteStringValue("writer", Writer);
+            writer.WriteEnumValue<global::CharWeb.Client.Models.WriterPolicy>("writers", Writers);
         }
     }
 }

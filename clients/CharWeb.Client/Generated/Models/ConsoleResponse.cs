@@ -13,15 +13,15 @@ namespace CharWeb.Client.Models
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class ConsoleResponse : IParsable
     {
-        /// <summary>The bytesAcknowledged property</summary>
+        /// <summary>Output it said it rendered.</summary>
         public long? BytesAcknowledged { get; set; }
-        /// <summary>The bytesLost property</summary>
+        /// <summary>Output it lost by falling behind.</summary>
         public long? BytesLost { get; set; }
-        /// <summary>The bytesSent property</summary>
+        /// <summary>Output handed to it.</summary>
         public long? BytesSent { get; set; }
-        /// <summary>The cols property</summary>
+        /// <summary>Its terminal width.</summary>
         public int? Cols { get; set; }
-        /// <summary>The id property</summary>
+        /// <summary>The console.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Id { get; set; }
@@ -29,11 +29,11 @@ namespace CharWeb.Client.Models
 #else
         public string Id { get; set; }
 #endif
-        /// <summary>The queuedBytes property</summary>
+        /// <summary>Output queued for it now.</summary>
         public int? QueuedBytes { get; set; }
-        /// <summary>The readOnly property</summary>
+        /// <summary>It may not type (a viewer, or a read-only link).</summary>
         public bool? ReadOnly { get; set; }
-        /// <summary>The remoteAddress property</summary>
+        /// <summary>From where.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? RemoteAddress { get; set; }
@@ -41,10 +41,20 @@ namespace CharWeb.Client.Models
 #else
         public string RemoteAddress { get; set; }
 #endif
-        /// <summary>The rows property</summary>
+        /// <summary>Its terminal height.</summary>
         public int? Rows { get; set; }
-        /// <summary>The since property</summary>
+        /// <summary>Attached since.</summary>
         public DateTimeOffset? Since { get; set; }
+        /// <summary>Who is at it.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? User { get; set; }
+#nullable restore
+#else
+        public string User { get; set; }
+#endif
+        /// <summary>It types now: it holds the writer seat, or the chardev lets every operator write.</summary>
+        public bool? Writer { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -73,6 +83,8 @@ namespace CharWeb.Client.Models
                 { "remoteAddress", n => { RemoteAddress = n.GetStringValue(); } },
                 { "rows", n => { Rows = n.GetIntValue(); } },
                 { "since", n => { Since = n.GetDateTimeOffsetValue(); } },
+                { "user", n => { User = n.GetStringValue(); } },
+                { "writer", n => { Writer = n.GetBoolValue(); } },
             };
         }
         /// <summary>
@@ -92,6 +104,8 @@ namespace CharWeb.Client.Models
             writer.WriteStringValue("remoteAddress", RemoteAddress);
             writer.WriteIntValue("rows", Rows);
             writer.WriteDateTimeOffsetValue("since", Since);
+            writer.WriteStringValue("user", User);
+            writer.WriteBoolValue("writer", Writer);
         }
     }
 }

@@ -34,7 +34,7 @@ namespace CharWeb.Client.Api.Backends
         {
         }
         /// <summary>
-        /// Backend kinds with their options (QEMU query-chardev-backends).
+        /// Needs the viewer role.
         /// </summary>
         /// <returns>A List&lt;global::CharWeb.Client.Models.BackendKindResponse&gt;</returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -53,7 +53,7 @@ namespace CharWeb.Client.Api.Backends
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// Backend kinds with their options (QEMU query-chardev-backends).
+        /// Needs the viewer role.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -47,7 +47,7 @@ namespace CharWeb.Client.Api.Chardevs
         {
         }
         /// <summary>
-        /// Every chardev with state and stats (QEMU query-chardev).
+        /// Needs the viewer role.
         /// </summary>
         /// <returns>A List&lt;global::CharWeb.Client.Models.ChardevResponse&gt;</returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -66,7 +66,7 @@ namespace CharWeb.Client.Api.Chardevs
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// Create a chardev (QEMU chardev-add).
+        /// Needs the admin role.
         /// </summary>
         /// <returns>A <see cref="global::CharWeb.Client.Models.ChardevResponse"/></returns>
         /// <param name="body">What a user gives to create a chardev (QEMU&apos;s `chardev-add`).</param>
@@ -95,7 +95,7 @@ namespace CharWeb.Client.Api.Chardevs
             return await RequestAdapter.SendAsync<global::CharWeb.Client.Models.ChardevResponse>(requestInfo, global::CharWeb.Client.Models.ChardevResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Every chardev with state and stats (QEMU query-chardev).
+        /// Needs the viewer role.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -114,7 +114,7 @@ namespace CharWeb.Client.Api.Chardevs
             return requestInfo;
         }
         /// <summary>
-        /// Create a chardev (QEMU chardev-add).
+        /// Needs the admin role.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">What a user gives to create a chardev (QEMU&apos;s `chardev-add`).</param>

@@ -34,12 +34,13 @@ namespace CharWeb.Client.Api.Qmp
         {
         }
         /// <summary>
-        /// QEMU QMP chardev commands, QAPI JSON in and out: chardev-add, chardev-change, chardev-remove, query-chardev, query-chardev-backends, ringbuf-write, ringbuf-read, chardev-send-break.
+        /// Needs the admin role.
         /// </summary>
         /// <returns>A <see cref="global::CharWeb.Client.Api.Qmp.QmpPostResponse"/></returns>
         /// <param name="body">A QMP command: `{&quot;execute&quot;: &quot;chardev-add&quot;, &quot;arguments&quot;: {...}, &quot;id&quot;: ...}`.</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 415 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::CharWeb.Client.Api.Qmp.QmpPostResponse?> PostAsync(global::CharWeb.Client.Models.QmpCommand body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -51,10 +52,14 @@ namespace CharWeb.Client.Api.Qmp
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
             var requestInfo = ToPostRequestInformation(body, requestConfiguration);
-            return await RequestAdapter.SendAsync<global::CharWeb.Client.Api.Qmp.QmpPostResponse>(requestInfo, global::CharWeb.Client.Api.Qmp.QmpPostResponse.CreateFromDiscriminatorValue, default, cancellationToken).ConfigureAwait(false);
+            var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
+            {
+                { "415", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+            };
+            return await RequestAdapter.SendAsync<global::CharWeb.Client.Api.Qmp.QmpPostResponse>(requestInfo, global::CharWeb.Client.Api.Qmp.QmpPostResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// QEMU QMP chardev commands, QAPI JSON in and out: chardev-add, chardev-change, chardev-remove, query-chardev, query-chardev-backends, ringbuf-write, ringbuf-read, chardev-send-break.
+        /// Needs the admin role.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">A QMP command: `{&quot;execute&quot;: &quot;chardev-add&quot;, &quot;arguments&quot;: {...}, &quot;id&quot;: ...}`.</param>

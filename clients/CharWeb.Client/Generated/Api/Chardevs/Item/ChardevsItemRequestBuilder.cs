@@ -76,7 +76,7 @@ namespace CharWeb.Client.Api.Chardevs.Item
         {
         }
         /// <summary>
-        /// Remove a chardev; attached consoles are told (QEMU chardev-remove).
+        /// Needs the admin role.
         /// </summary>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -98,7 +98,7 @@ namespace CharWeb.Client.Api.Chardevs.Item
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// One chardev.
+        /// Needs the viewer role.
         /// </summary>
         /// <returns>A <see cref="global::CharWeb.Client.Models.ChardevResponse"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -121,7 +121,7 @@ namespace CharWeb.Client.Api.Chardevs.Item
             return await RequestAdapter.SendAsync<global::CharWeb.Client.Models.ChardevResponse>(requestInfo, global::CharWeb.Client.Models.ChardevResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Remove a chardev; attached consoles are told (QEMU chardev-remove).
+        /// Needs the admin role.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -140,7 +140,7 @@ namespace CharWeb.Client.Api.Chardevs.Item
             return requestInfo;
         }
         /// <summary>
-        /// One chardev.
+        /// Needs the viewer role.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

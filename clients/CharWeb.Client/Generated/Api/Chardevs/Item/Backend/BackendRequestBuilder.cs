@@ -34,7 +34,7 @@ namespace CharWeb.Client.Api.Chardevs.Item.Backend
         {
         }
         /// <summary>
-        /// Hot-swap the backend; consoles stay attached; on failure the old backend stays (QEMU chardev-change).
+        /// Needs the admin role.
         /// </summary>
         /// <returns>A <see cref="global::CharWeb.Client.Models.ChardevResponse"/></returns>
         /// <param name="body">The device side of a chardev: one backend kind, chosen by `type`.</param>
@@ -63,7 +63,7 @@ namespace CharWeb.Client.Api.Chardevs.Item.Backend
             return await RequestAdapter.SendAsync<global::CharWeb.Client.Models.ChardevResponse>(requestInfo, global::CharWeb.Client.Models.ChardevResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Hot-swap the backend; consoles stay attached; on failure the old backend stays (QEMU chardev-change).
+        /// Needs the admin role.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The device side of a chardev: one backend kind, chosen by `type`.</param>

@@ -34,7 +34,7 @@ namespace CharWeb.Client.Api.Chardevs.Item.Break
         {
         }
         /// <summary>
-        /// Send a break (QEMU chardev-send-break).
+        /// Needs the operator role.
         /// </summary>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -56,7 +56,7 @@ namespace CharWeb.Client.Api.Chardevs.Item.Break
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Send a break (QEMU chardev-send-break).
+        /// Needs the operator role.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

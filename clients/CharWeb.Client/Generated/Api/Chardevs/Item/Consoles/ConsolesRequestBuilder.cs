@@ -34,7 +34,7 @@ namespace CharWeb.Client.Api.Chardevs.Item.Consoles
         {
         }
         /// <summary>
-        /// Consoles attached to a chardev: remote address, since, bytes sent, acknowledged and lost, read-only.
+        /// Needs the viewer role.
         /// </summary>
         /// <returns>A List&lt;global::CharWeb.Client.Models.ConsoleResponse&gt;</returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -58,7 +58,7 @@ namespace CharWeb.Client.Api.Chardevs.Item.Consoles
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// Consoles attached to a chardev: remote address, since, bytes sent, acknowledged and lost, read-only.
+        /// Needs the viewer role.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -34,7 +34,7 @@ namespace CharWeb.Client.Api.Chardevs.Item.History
         {
         }
         /// <summary>
-        /// The chardev&apos;s replay history (its newest output, up to &apos;history&apos; bytes) as a file.
+        /// Needs the viewer role.
         /// </summary>
         /// <returns>A <see cref="Stream"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -57,7 +57,7 @@ namespace CharWeb.Client.Api.Chardevs.Item.History
             return await RequestAdapter.SendPrimitiveAsync<Stream>(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The chardev&apos;s replay history (its newest output, up to &apos;history&apos; bytes) as a file.
+        /// Needs the viewer role.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -34,7 +34,7 @@ namespace CharWeb.Client.Api.Chardevs.Item.Log
         {
         }
         /// <summary>
-        /// The chardev&apos;s logfile as a file.
+        /// Needs the viewer role.
         /// </summary>
         /// <returns>A <see cref="Stream"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -59,7 +59,7 @@ namespace CharWeb.Client.Api.Chardevs.Item.Log
             return await RequestAdapter.SendPrimitiveAsync<Stream>(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The chardev&apos;s logfile as a file.
+        /// Needs the viewer role.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

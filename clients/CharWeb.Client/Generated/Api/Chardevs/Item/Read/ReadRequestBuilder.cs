@@ -34,7 +34,7 @@ namespace CharWeb.Client.Api.Chardevs.Item.Read
         {
         }
         /// <summary>
-        /// Consume bytes from a ringbuf, or read the newest history of any other chardev (QEMU ringbuf-read).
+        /// Needs the viewer role.
         /// </summary>
         /// <returns>A <see cref="global::CharWeb.Client.Models.ReadResponse"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -61,7 +61,7 @@ namespace CharWeb.Client.Api.Chardevs.Item.Read
             return await RequestAdapter.SendAsync<global::CharWeb.Client.Models.ReadResponse>(requestInfo, global::CharWeb.Client.Models.ReadResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Consume bytes from a ringbuf, or read the newest history of any other chardev (QEMU ringbuf-read).
+        /// Needs the viewer role.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -89,7 +89,7 @@ namespace CharWeb.Client.Api.Chardevs.Item.Read
             return new global::CharWeb.Client.Api.Chardevs.Item.Read.ReadRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// Consume bytes from a ringbuf, or read the newest history of any other chardev (QEMU ringbuf-read).
+        /// Needs the viewer role.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class ReadRequestBuilderGetQueryParameters 

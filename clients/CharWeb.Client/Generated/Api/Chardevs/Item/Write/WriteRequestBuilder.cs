@@ -34,7 +34,7 @@ namespace CharWeb.Client.Api.Chardevs.Item.Write
         {
         }
         /// <summary>
-        /// Write bytes into the device (QEMU ringbuf-write); answers how many were accepted.
+        /// Needs the operator role.
         /// </summary>
         /// <returns>A <see cref="global::CharWeb.Client.Models.WriteResponse"/></returns>
         /// <param name="body">Bytes to write into the device (QEMU&apos;s `ringbuf-write`).</param>
@@ -63,7 +63,7 @@ namespace CharWeb.Client.Api.Chardevs.Item.Write
             return await RequestAdapter.SendAsync<global::CharWeb.Client.Models.WriteResponse>(requestInfo, global::CharWeb.Client.Models.WriteResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Write bytes into the device (QEMU ringbuf-write); answers how many were accepted.
+        /// Needs the operator role.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">Bytes to write into the device (QEMU&apos;s `ringbuf-write`).</param>

@@ -50,11 +50,11 @@ internal sealed class HubConsole : IAsyncDisposable
         }
     }
 
-    /// <summary>Connects to <c>/hubs/console</c> over MessagePack (or JSON), optionally read-only.</summary>
-    public static async Task<HubConsole> ConnectAsync(CharWebServer server, bool messagePack = true, bool readOnly = false, bool keep = false)
+    /// <summary>Connects to <c>/hubs/console</c> over MessagePack (or JSON), optionally read-only, optionally with a bearer token.</summary>
+    public static async Task<HubConsole> ConnectAsync(CharWebServer server, bool messagePack = true, bool readOnly = false, bool keep = false, string? accessToken = null)
     {
         var url = new Uri(server.BaseAddress, readOnly ? "hubs/console?readonly=1" : "hubs/console");
-        var builder = new HubConnectionBuilder().WithUrl(url);
+        var builder = new HubConnectionBuilder().WithUrl(url, o => o.AccessTokenProvider = () => Task.FromResult(accessToken));
         if (messagePack)
         {
             builder.AddMessagePackProtocol();
@@ -239,6 +239,15 @@ internal sealed record HubEvent(string Id, Dictionary<string, object?> Payload)
         JsonElement { ValueKind: JsonValueKind.Null } => null,
         JsonElement json => json.GetString(),
         var value => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>A flag in the payload, over either protocol.</summary>
+    public bool? Flag(string key) => Payload.GetValueOrDefault(key) switch
+    {
+        bool b => b,
+        JsonElement { ValueKind: JsonValueKind.True } => true,
+        JsonElement { ValueKind: JsonValueKind.False } => false,
+        _ => null,
     };
 
     /// <summary>A number in the payload: MessagePack sends the smallest integer type, JSON a JsonElement.</summary>

@@ -37,7 +37,9 @@ public static class CharWebApp
             .ValidateOnStart();
 
         services.AddSerilog(
-            (provider, logger) => logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(provider).Enrich.FromLogContext(),
+            // ASP.NET Core's request-start lines carry the full URL, and with it a hub's access_token: off unless configured on.
+            (provider, logger) => logger.MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", Serilog.Events.LogEventLevel.Warning)
+                .ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(provider).Enrich.FromLogContext(),
             preserveStaticLogger: true);
 
         services.ConfigureHttpJsonOptions(o => EngineJson.Configure(o.SerializerOptions, backends));

@@ -20,7 +20,7 @@ internal sealed class AccessProblems(IProblemDetailsService problems, IOptions<A
         if (authorizeResult.Challenged)
         {
             await context.ChallengeAsync();
-            var presented = Credentials.Token(context) is not null || context.Request.Cookies.ContainsKey(AccessSetup.CookieName);
+            var presented = Credentials.Presented(context) || context.Request.Cookies.ContainsKey(AccessSetup.CookieName);
             var problem = ChardevProblemHandler.Create(
                 StatusCodes.Status401Unauthorized,
                 "unauthenticated",

@@ -25,6 +25,12 @@ internal sealed class ApiKeyAuthenticationHandler(
                 : AuthenticateResult.Fail("the API key is not valid (unknown or revoked)"));
         }
 
+        // A header that says nothing usable ("Bearer" with an empty variable, Basic) is a wrong credential, never loopback admin.
+        if (Credentials.Presented(Context))
+        {
+            return Task.FromResult(AuthenticateResult.Fail("Authorization must be 'Bearer <API key or token>'"));
+        }
+
         if (settings.Value.AnonymousLoopback && IsLocal(Context))
         {
             return Task.FromResult(Success(Identity.Create("loopback", Role.Admin, [], "loopback", SchemeName)));
@@ -36,7 +42,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.WWWAuthenticate = Credentials.Token(Context) is null
+        Response.Headers.WWWAuthenticate = !Credentials.Presented(Context)
             ? "Bearer realm=\"CharWeb\""
             : "Bearer realm=\"CharWeb\", error=\"invalid_token\"";
         return Task.CompletedTask;
@@ -71,6 +77,10 @@ internal static class Credentials
 
         return TakesQueryToken(context.Request.Path) && context.Request.Query[QueryName].ToString() is { Length: > 0 } query ? query : null;
     }
+
+    /// <summary>Whether the caller sent credentials of any shape, usable or not.</summary>
+    public static bool Presented(HttpContext context) =>
+        context.Request.Headers.Authorization.Count > 0 || Token(context) is not null;
 
     /// <summary>A WebSocket from a browser cannot carry headers; only there does a token ride in the URL.</summary>
     public static bool TakesQueryToken(PathString path) =>

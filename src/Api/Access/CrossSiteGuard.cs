@@ -69,7 +69,7 @@ internal sealed class UrlCredentialGuard(RequestDelegate next)
 {
     public Task InvokeAsync(HttpContext context, IProblemDetailsService problems)
     {
-        if (Credentials.TakesQueryToken(context.Request.Path) || Credentials.QueryNames.FirstOrDefault(context.Request.Query.ContainsKey) is not { } name)
+        if (Credentials.TakesQueryToken(context.Request.Path) || context.Request.Query.Keys.FirstOrDefault(k => Credentials.QueryNames.Contains(k, StringComparer.OrdinalIgnoreCase)) is not { } name)
         {
             return next(context);
         }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using CharWeb.Engine;
+using CharWeb.Engine.Persistence;
 using Microsoft.Data.Sqlite;
 
 namespace CharWeb.Api.Access;
@@ -28,11 +29,11 @@ public sealed class ApiKeyStore
     private readonly ConcurrentDictionary<string, ApiKey> _byHash = new(StringComparer.Ordinal);
     private readonly HashSet<string> _pending = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
-    private readonly string _connectionString;
+    private readonly SqliteFile _file;
 
     public ApiKeyStore(string databasePath, IEnumerable<DeclaredApiKey> declared)
     {
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString();
+        _file = new SqliteFile(databasePath);
         foreach (var key in declared)
         {
             var role = Identity.Parse(key.Role) ?? throw new InvalidOperationException($"CharWeb:Auth:ApiKeys: key '{key.Name}' has role '{key.Role}'; it must be viewer, operator or admin");
@@ -160,19 +161,8 @@ public sealed class ApiKeyStore
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private async Task ExecuteAsync(string sql, Action<SqliteParameterCollection> bind, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        bind(command.Parameters);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    private Task ExecuteAsync(string sql, Action<SqliteParameterCollection> bind, CancellationToken cancellationToken) =>
+        _file.ExecuteAsync(sql, bind, cancellationToken);
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
-        return connection;
-    }
+    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => _file.OpenAsync(cancellationToken);
 }

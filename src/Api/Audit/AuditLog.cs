@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.Channels;
+using CharWeb.Engine.Persistence;
 using Microsoft.Data.Sqlite;
 
 namespace CharWeb.Api.Audit;
@@ -22,7 +23,7 @@ public sealed partial class AuditLog : IAsyncDisposable
     private const int MaxBatch = 1024;
 
     private readonly Channel<AuditEntry> _queue;
-    private readonly string _connectionString;
+    private readonly SqliteFile _file;
     private readonly TimeProvider _time;
     private readonly ILogger<AuditLog> _logger;
     private Task _writer = Task.CompletedTask;
@@ -31,7 +32,7 @@ public sealed partial class AuditLog : IAsyncDisposable
 
     public AuditLog(string databasePath, TimeProvider time, ILogger<AuditLog> logger)
     {
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString();
+        _file = new SqliteFile(databasePath);
         _time = time;
         _logger = logger;
         _queue = Channel.CreateBounded<AuditEntry>(
@@ -173,10 +174,5 @@ public sealed partial class AuditLog : IAsyncDisposable
         await transaction.CommitAsync();
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
-        return connection;
-    }
+    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => _file.OpenAsync(cancellationToken);
 }

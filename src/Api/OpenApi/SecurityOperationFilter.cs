@@ -27,8 +27,16 @@ internal sealed class SecurityOperationFilter : IOperationFilter
             operation.Description = $"{operation.Description}\n\nNeeds the {string.Join(", ", roles)} role.".TrimStart();
         }
 
+        // With the problem schema, a generated client raises its ProblemDetails type for these too.
+        var problem = context.SchemaGenerator.GenerateSchema(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), context.SchemaRepository);
         operation.Responses ??= [];
-        operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No or invalid credentials (problem details)." });
-        operation.Responses.TryAdd("403", new OpenApiResponse { Description = "The caller's role does not allow this (problem details naming the role needed)." });
+        operation.Responses.TryAdd("401", Problem("No or invalid credentials.", problem));
+        operation.Responses.TryAdd("403", Problem("The caller's role does not allow this; the problem names the role needed.", problem));
     }
+
+    private static OpenApiResponse Problem(string description, IOpenApiSchema schema) => new()
+    {
+        Description = description,
+        Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = schema } },
+    };
 }

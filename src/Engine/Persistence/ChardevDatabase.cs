@@ -15,9 +15,9 @@ public sealed class ChardevDatabase(string path, JsonSerializerOptions json)
     /// <summary>The database's file name inside the data folder.</summary>
     public const string FileName = "charweb.db";
 
-    private readonly string _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString();
+    private readonly SqliteFile _file = new(path);
 
-    public string Path { get; } = path;
+    public string Path => _file.Path;
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -95,19 +95,8 @@ public sealed class ChardevDatabase(string path, JsonSerializerOptions json)
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private async Task ExecuteAsync(string sql, Action<SqliteParameterCollection> bind, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        bind(command.Parameters);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    private Task ExecuteAsync(string sql, Action<SqliteParameterCollection> bind, CancellationToken cancellationToken) =>
+        _file.ExecuteAsync(sql, bind, cancellationToken);
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
-        return connection;
-    }
+    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => _file.OpenAsync(cancellationToken);
 }

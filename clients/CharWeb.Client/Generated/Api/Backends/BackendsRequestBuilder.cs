@@ -39,6 +39,8 @@ namespace CharWeb.Client.Api.Backends
         /// <returns>A List&lt;global::CharWeb.Client.Models.BackendKindResponse&gt;</returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<List<global::CharWeb.Client.Models.BackendKindResponse>?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -49,7 +51,12 @@ namespace CharWeb.Client.Api.Backends
         {
 #endif
             var requestInfo = ToGetRequestInformation(requestConfiguration);
-            var collectionResult = await RequestAdapter.SendCollectionAsync<global::CharWeb.Client.Models.BackendKindResponse>(requestInfo, global::CharWeb.Client.Models.BackendKindResponse.CreateFromDiscriminatorValue, default, cancellationToken).ConfigureAwait(false);
+            var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
+            {
+                { "401", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "403", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+            };
+            var collectionResult = await RequestAdapter.SendCollectionAsync<global::CharWeb.Client.Models.BackendKindResponse>(requestInfo, global::CharWeb.Client.Models.BackendKindResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
             return collectionResult?.AsList();
         }
         /// <summary>

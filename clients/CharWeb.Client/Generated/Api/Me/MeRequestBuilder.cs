@@ -40,6 +40,7 @@ namespace CharWeb.Client.Api.Me
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::CharWeb.Client.Models.MeResponse?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -53,6 +54,7 @@ namespace CharWeb.Client.Api.Me
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
                 { "401", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "403", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::CharWeb.Client.Models.MeResponse>(requestInfo, global::CharWeb.Client.Models.MeResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }

@@ -40,6 +40,8 @@ namespace CharWeb.Client.Api.Qmp
         /// <param name="body">A QMP command: `{&quot;execute&quot;: &quot;chardev-add&quot;, &quot;arguments&quot;: {...}, &quot;id&quot;: ...}`.</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 415 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -54,6 +56,8 @@ namespace CharWeb.Client.Api.Qmp
             var requestInfo = ToPostRequestInformation(body, requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
+                { "401", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "403", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "415", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::CharWeb.Client.Api.Qmp.QmpPostResponse>(requestInfo, global::CharWeb.Client.Api.Qmp.QmpPostResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);

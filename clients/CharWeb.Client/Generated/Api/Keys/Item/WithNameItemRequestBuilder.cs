@@ -38,6 +38,8 @@ namespace CharWeb.Client.Api.Keys.Item
         /// </summary>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 404 status code</exception>
         /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 409 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -52,6 +54,8 @@ namespace CharWeb.Client.Api.Keys.Item
             var requestInfo = ToDeleteRequestInformation(requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
+                { "401", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "403", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "409", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };

@@ -41,6 +41,8 @@ namespace CharWeb.Client.Api.Chardevs.Item.Backend
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 400 status code</exception>
+        /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 404 status code</exception>
         /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 422 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -57,6 +59,8 @@ namespace CharWeb.Client.Api.Chardevs.Item.Backend
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
                 { "400", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "401", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "403", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "422", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };

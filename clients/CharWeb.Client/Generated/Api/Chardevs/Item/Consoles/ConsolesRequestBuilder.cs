@@ -39,6 +39,8 @@ namespace CharWeb.Client.Api.Chardevs.Item.Consoles
         /// <returns>A List&lt;global::CharWeb.Client.Models.ConsoleResponse&gt;</returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 404 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -52,6 +54,8 @@ namespace CharWeb.Client.Api.Chardevs.Item.Consoles
             var requestInfo = ToGetRequestInformation(requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
+                { "401", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "403", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             var collectionResult = await RequestAdapter.SendCollectionAsync<global::CharWeb.Client.Models.ConsoleResponse>(requestInfo, global::CharWeb.Client.Models.ConsoleResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);

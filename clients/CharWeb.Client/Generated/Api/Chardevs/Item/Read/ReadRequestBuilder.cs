@@ -40,6 +40,8 @@ namespace CharWeb.Client.Api.Chardevs.Item.Read
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 400 status code</exception>
+        /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 404 status code</exception>
         /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 409 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -55,6 +57,8 @@ namespace CharWeb.Client.Api.Chardevs.Item.Read
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
                 { "400", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "401", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "403", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "409", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };

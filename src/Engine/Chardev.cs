@@ -287,23 +287,28 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         _logfile?.Dispose();
     }
 
-    /// <summary>Opens logfile and backend; with <paramref name="keepOnFailure"/> a failure leaves the chardev in state failed.</summary>
-    internal async Task OpenAsync(bool keepOnFailure, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens logfile and backend. Only <paramref name="creating"/> may empty a file (QEMU truncates
+    /// at creation, never when a restarted server brings a chardev back) and a failure throws;
+    /// otherwise a failure leaves the chardev in state failed.
+    /// </summary>
+    internal async Task OpenAsync(bool creating, CancellationToken cancellationToken)
     {
         try
         {
             if (LogfilePath is { } logfile)
             {
-                _logfile = OpenLogfile(logfile);
+                _logfile = OpenLogfile(logfile, truncate: creating && !Definition.Logappend);
             }
 
+            _backend.Creating = creating;
             await _backend.OpenAsync(cancellationToken);
         }
         catch (Exception ex) when (IsOpenFailure(ex) || ex is ChardevException)
         {
-            if (!keepOnFailure)
+            if (creating)
             {
-                throw ex as ChardevException ?? OpenFailed(ex);
+                throw ex is ChardevException refused ? UnderBackend(refused) : OpenFailed(ex);
             }
 
             _state = ChardevState.Failed;
@@ -339,7 +344,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
                 opened = true;
                 await commit(changed);
             }
-            catch (Exception ex) when (opened || IsOpenFailure(ex) || ex is OperationCanceledException)
+            catch (Exception ex) when (opened || IsOpenFailure(ex) || ex is OperationCanceledException or ChardevException)
             {
                 lock (_gate)
                 {
@@ -349,7 +354,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
                 }
 
                 await CloseAsync(fresh);
-                throw opened ? ex : OpenFailed(ex);
+                throw opened ? ex : ex is ChardevException refused ? UnderBackend(refused) : OpenFailed(ex);
             }
 
             Definition = changed;
@@ -490,17 +495,24 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         }
     }
 
-    private ChardevLogfile OpenLogfile(string path)
+    private ChardevLogfile OpenLogfile(string path, bool truncate)
     {
         try
         {
-            return new ChardevLogfile(path, Definition.Logappend);
+            // Logs are CharWeb's own records (DESIGN's example is logs/vm1.log): make their folder.
+            return new ChardevLogfile(path, _context.Paths.OpenWrite("logfile", path, truncate, createFolders: true));
         }
         catch (Exception ex) when (IsOpenFailure(ex))
         {
             throw new ChardevException(ChardevErrorKind.OpenFailed, $"chardev '{Id}': logfile could not be opened: {ex.Message}", [new FieldError("logfile", ex.Message)], ex);
         }
     }
+
+    /// <summary>A backend's refusal at open names its own fields; the caller sees them under <c>backend.</c>.</summary>
+    private static ChardevException UnderBackend(ChardevException refused) =>
+        refused.Kind == ChardevErrorKind.Invalid && refused.Errors.All(e => !e.Field.StartsWith("backend", StringComparison.Ordinal) && e.Field != "logfile")
+            ? ChardevException.Invalid(refused.Errors.Select(e => e with { Field = "backend." + e.Field }).ToList())
+            : refused;
 
     private ChardevException OpenFailed(Exception ex) =>
         new(ChardevErrorKind.OpenFailed, $"chardev '{Id}': backend '{_backend.Filename}' could not be opened: {ex.Message}", [new FieldError("backend", ex.Message)], ex);

@@ -57,6 +57,12 @@ public abstract class ChardevBackend : IAsyncDisposable
 
     internal void Bind(IBackendOwner owner) => _owner = owner;
 
+    /// <summary>
+    /// True only while the chardev is being created: the one time a backend may empty a file it
+    /// writes. A restart or a hot-swap reopens files for append (QEMU truncates at creation only).
+    /// </summary>
+    protected internal bool Creating { get; internal set; }
+
     /// <summary>Device output: goes to logfile, history and every console; never blocks.</summary>
     protected void Output(ReadOnlySpan<byte> data)
     {

@@ -98,7 +98,7 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
         try
         {
             chardev = Build(definition, ChardevSource.Api, context.Time.GetUtcNow());
-            await chardev.OpenAsync(keepOnFailure: false, cancellationToken);
+            await chardev.OpenAsync(creating: true, cancellationToken);
             // Not cancellable: a row committed behind a cancelled call would outlive its chardev.
             await database.InsertAsync(chardev.Definition, chardev.CreatedAt, CancellationToken.None);
             stored = true;
@@ -197,7 +197,7 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
     private async Task RestoreAsync(ChardevDefinition definition, ChardevSource source, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
         var chardev = Build(definition, source, createdAt);
-        await chardev.OpenAsync(keepOnFailure: true, cancellationToken);
+        await chardev.OpenAsync(creating: false, cancellationToken);
         Publish(chardev);
     }
 

@@ -51,7 +51,7 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         { "POST", "/api/chardevs", """{"id": "x", "logfile": "../../escape.log", "backend": {"type": "null"}}""", 400, "logfile", "outside the allowed folders" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "file"}}""", 400, "backend.path", "is required" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "file", "path": "/etc/passwd"}}""", 400, "backend.path", "outside the allowed folders" },
-        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "file", "path": "no/such/folder/out"}}""", 422, "backend", "Could not find a part of the path" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "file", "path": "no/such/folder/out"}}""", 422, "backend", "No such file or directory" },
         { "POST", "/api/chardevs", """{"id": "x", "logfile": "charweb.db", "backend": {"type": "null"}}""", 400, "logfile", "CharWeb's own database" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "file", "path": "charweb.db-wal"}}""", 400, "backend.path", "CharWeb's own database" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "file", "path": "quiet.log"}}""", 409, "backend.path", "already used by chardev 'quiet'" },

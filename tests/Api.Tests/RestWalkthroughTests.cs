@@ -70,7 +70,7 @@ public sealed class RestWalkthroughTests
         Assert.Equal("ringbuf", swapped["backend"]!["type"]!.GetValue<string>());
         Assert.Equal(422, problem.Status);
         Assert.Equal("urn:charweb:problem:open-failed", problem.Type);
-        Assert.Contains("Could not find a part of the path", problem.Errors["backend"][0]);
+        Assert.Contains("No such file or directory", problem.Errors["backend"][0]);
         Assert.Equal("ringbuf", (await server.GetAsync("dev"))["backend"]!["type"]!.GetValue<string>());
     }
 

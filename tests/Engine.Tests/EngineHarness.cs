@@ -58,5 +58,15 @@ internal sealed class EngineHarness : IAsyncDisposable
     public Task<Chardev> CreateAsync(string id, BackendOptions backend, int history = 0, string? logfile = null, bool logappend = false) =>
         Registry.CreateAsync(new ChardevDefinition { Id = id, Backend = backend, History = history, Logfile = logfile, Logappend = logappend }, Timeout());
 
+    /// <summary>Polls <paramref name="condition"/> (work on another task or thread) until it holds or the timeout fires.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, int seconds = 20)
+    {
+        var timeout = Timeout(seconds);
+        while (!condition())
+        {
+            await Task.Delay(5, timeout);
+        }
+    }
+
     public async ValueTask DisposeAsync() => await Registry.DisposeAsync();
 }

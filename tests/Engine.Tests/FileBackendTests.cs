@@ -56,7 +56,7 @@ public sealed class FileBackendTests
         var error = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("f", new FileBackendOptions { Path = "no/such/dir/out.txt" }));
 
         Assert.Equal(ChardevErrorKind.OpenFailed, error.Kind);
-        Assert.Contains("Could not find a part of the path", error.Message);
+        Assert.Contains("No such file or directory", error.Message);
         Assert.Empty(engine.Registry.All);
         await using var again = await EngineHarness.StartAsync(engine.DataDir);
         Assert.Empty(again.Registry.All);

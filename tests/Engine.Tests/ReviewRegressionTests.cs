@@ -46,7 +46,7 @@ public sealed class ReviewRegressionTests
 
         await Assert.ThrowsAsync<TimeoutException>(() => chardev.ChangeBackendAsync(
             new FileBackendOptions { Path = "new.txt" },
-            new FileBackend(path, null, append: false),
+            new FileBackend(path, null, append: false, new PathPolicy(engine.DataDir)),
             _ => throw new TimeoutException("database is locked"),
             EngineHarness.Timeout()));
         await chardev.WriteAsync("old"u8.ToArray(), EngineHarness.Timeout());

@@ -33,6 +33,14 @@ internal sealed unsafe class DeviceFile : IDisposable
         }
     }
 
+    /// <summary>Takes over a descriptor opened elsewhere (beneath an allowed folder, say).</summary>
+    public static DeviceFile Adopt(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path)
+    {
+        var fd = (int)handle.DangerousGetHandle();
+        handle.SetHandleAsInvalid();
+        return new DeviceFile(fd, path);
+    }
+
     /// <summary>Waits up to <paramref name="timeoutMs"/> for data or a hang-up.</summary>
     public (bool Readable, bool HungUp) Poll(int timeoutMs)
     {

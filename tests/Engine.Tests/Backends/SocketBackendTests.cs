@@ -47,10 +47,9 @@ public sealed class SocketBackendTests
     {
         await using var engine = await EngineHarness.StartAsync();
         var path = Path.Combine(engine.DataDir, "vm1.sock");
-        using (var crashed = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
-        {
-            crashed.Bind(new UnixDomainSocketEndPoint(path)); // bound, never listening: what a crash leaves
-        }
+        // A socket file with nobody behind it: what a crashed server leaves (a socket .NET binds would unlink itself).
+        ConfinedFile.ListenUnix(path, backlog: 1).Dispose();
+        Assert.True(File.Exists(path));
 
         var chardev = await engine.CreateAsync("vm1", new SocketBackendOptions { Server = true, Addr = new SocketAddressOptions { Type = "unix", Path = "vm1.sock" } });
         Assert.Equal($"disconnected:unix:{path},server=on", chardev.Filename);

@@ -1,10 +1,11 @@
 namespace CharWeb.Engine.Backends;
 
 /// <summary>
-/// QEMU <c>char-file.c</c>: input is written to <c>path</c> (truncated unless <c>append</c>);
-/// the optional <c>in</c> file is read once, as the device's output.
+/// QEMU <c>char-file.c</c>: input is written to <c>path</c> (truncated at creation unless
+/// <c>append</c>; reopened for append after a restart or a hot-swap); the optional <c>in</c> file
+/// is read once, as the device's output. Both are opened beneath their allowed folder.
 /// </summary>
-public sealed class FileBackend(string outPath, string? inPath, bool append) : ChardevBackend
+public sealed class FileBackend(string outPath, string? inPath, bool append, PathPolicy paths) : ChardevBackend
 {
     private readonly CancellationTokenSource _stop = new();
     private FileStream? _out;
@@ -13,7 +14,7 @@ public sealed class FileBackend(string outPath, string? inPath, bool append) : C
     public static BackendKind Kind { get; } = BackendKind.Create<FileBackendOptions>(
         "Input is written to a file (truncated unless append); an optional 'in' file is read once as output.",
         Validate,
-        (o, c) => new FileBackend(c.Paths.FullPath(o.Path), o.In is null ? null : c.Paths.FullPath(o.In), o.Append),
+        (o, c) => new FileBackend(c.Paths.FullPath(o.Path), o.In is null ? null : c.Paths.FullPath(o.In), o.Append, c.Paths),
         (o, c) => [new BackendClaim("path", "file:" + c.Paths.FullPath(o.Path))],
         // QAPI's ChardevFile names the output file "out".
         fromQapi: data => Rename(data, "out", "path"));
@@ -22,11 +23,11 @@ public sealed class FileBackend(string outPath, string? inPath, bool append) : C
 
     public override ValueTask OpenAsync(CancellationToken cancellationToken)
     {
-        var input = inPath is null ? null : new FileStream(inPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 65536, useAsync: true);
+        var input = inPath is null ? null : paths.OpenRead("in", inPath);
         try
         {
             // Unbuffered: each write reaches the file now, and a failed one is not retried at close.
-            _out = new FileStream(outPath, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+            _out = paths.OpenWrite("path", outPath, truncate: Creating && !append, devices: true);
         }
         catch
         {

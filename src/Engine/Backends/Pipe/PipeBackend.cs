@@ -5,9 +5,10 @@ namespace CharWeb.Engine.Backends;
 /// <summary>
 /// QEMU <c>char-pipe.c</c>: reads <c>path.in</c> as the device's output and writes console input to
 /// <c>path.out</c>; when either is missing, one <c>path</c> serves both. Opened read-write, as QEMU
-/// does, so a FIFO never blocks at open and never ends when a writer goes away.
+/// does, so a FIFO never blocks at open and never ends when a writer goes away. Anything but a
+/// FIFO is refused: a regular file would read as endless end-of-file.
 /// </summary>
-public sealed class PipeBackend(string path) : ChardevBackend
+public sealed class PipeBackend(string path, PathPolicy paths) : ChardevBackend
 {
     private const int WriteWaitMs = 2000;
 
@@ -23,7 +24,7 @@ public sealed class PipeBackend(string path) : ChardevBackend
             c.Paths.Resolve("path", o.Path, errors);
             return errors;
         },
-        (o, c) => new PipeBackend(c.Paths.FullPath(o.Path)),
+        (o, c) => new PipeBackend(c.Paths.FullPath(o.Path), c.Paths),
         (o, c) => [new BackendClaim("path", "pipe:" + c.Paths.FullPath(o.Path))]);
 
     public override string Filename => "pipe";
@@ -32,10 +33,10 @@ public sealed class PipeBackend(string path) : ChardevBackend
     {
         if (File.Exists(path + ".in") && File.Exists(path + ".out"))
         {
-            _in = DeviceFile.Open(path + ".in");
+            _in = Open(path + ".in");
             try
             {
-                _out = DeviceFile.Open(path + ".out");
+                _out = Open(path + ".out");
             }
             catch
             {
@@ -45,13 +46,15 @@ public sealed class PipeBackend(string path) : ChardevBackend
         }
         else
         {
-            _in = _out = DeviceFile.Open(path);
+            _in = _out = Open(path);
         }
 
         SetState(ChardevState.Open);
         _reader = new DeviceReader(_in, Output, reason => SetState(ChardevState.Failed, reason));
         return ValueTask.CompletedTask;
     }
+
+    private DeviceFile Open(string fifo) => DeviceFile.Adopt(paths.OpenFifo("path", fifo), fifo);
 
     public override ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
         ValueTask.FromResult((_out ?? throw new InvalidOperationException("pipe is not open")).WriteAll(data.Span, WriteWaitMs, cancellationToken));

@@ -18,6 +18,7 @@ public sealed class SocketBackend : ChardevBackend
     private readonly SocketAddressOptions _addr;
     private readonly string? _unixPath;
     private readonly TimeProvider _time;
+    private readonly PathPolicy _paths;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _lock = new();
     private Socket? _listener;
@@ -25,7 +26,8 @@ public sealed class SocketBackend : ChardevBackend
     private Task _loop = Task.CompletedTask;
     private string _filename;
     private int _boundPort;
-    private bool _ownsSocketFile;
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _socketFolder;
+    private ConfinedFile.Identity? _socketFile;
 
     private SocketBackend(SocketBackendOptions options, BackendContext context)
     {
@@ -33,6 +35,7 @@ public sealed class SocketBackend : ChardevBackend
         _addr = options.Addr!;
         _unixPath = _addr.Type == "unix" ? context.Paths.FullPath(_addr.Path!) : null;
         _time = context.Time;
+        _paths = context.Paths;
         _boundPort = _addr.Port ?? 0;
         _filename = "disconnected:" + Describe();
     }
@@ -113,10 +116,16 @@ public sealed class SocketBackend : ChardevBackend
         }
 
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        // Only a socket file this server bound is removed; never another program's.
-        if (_ownsSocketFile)
+        // Only the socket file this server bound is removed, and only while it is still that file.
+        if (_socketFolder is { } folder)
         {
-            File.Delete(_unixPath!);
+            var name = Path.GetFileName(_unixPath!);
+            if (_socketFile is { } made && ConfinedFile.Describe(folder, name) is { IsSocket: true } now && now.Device == made.Device && now.Inode == made.Inode)
+            {
+                ConfinedFile.Unlink(folder, name);
+            }
+
+            folder.Dispose();
         }
 
         _stop.Dispose();
@@ -196,7 +205,7 @@ public sealed class SocketBackend : ChardevBackend
     {
         if (_unixPath is not null)
         {
-            return new UnixDomainSocketEndPoint(_unixPath);
+            return UnixEndPoint();
         }
 
         var host = _addr.Host!;
@@ -206,11 +215,30 @@ public sealed class SocketBackend : ChardevBackend
         return new IPEndPoint(address, _addr.Port ?? 0);
     }
 
+    /// <summary>
+    /// The socket file named through its folder, opened beneath the allowed folder: a link on the
+    /// way cannot move it elsewhere, and a link as the socket itself is refused.
+    /// </summary>
+    private UnixDomainSocketEndPoint UnixEndPoint()
+    {
+        _socketFolder ??= _paths.OpenFolderOf("addr.path", _unixPath!);
+        var name = Path.GetFileName(_unixPath!);
+        if (ConfinedFile.Describe(_socketFolder, name) is { } existing && !existing.IsSocket && !_options.Server)
+        {
+            throw ChardevException.Invalid("addr.path", $"{_unixPath} is {existing.Kind}, not a socket");
+        }
+
+        return new UnixDomainSocketEndPoint(ConfinedFile.ProcPath(_socketFolder, name));
+    }
+
     private Socket Listen(EndPoint endpoint)
     {
         if (_unixPath is not null)
         {
-            RemoveStaleSocket(_unixPath);
+            RemoveStaleSocket(_socketFolder!, _unixPath, (UnixDomainSocketEndPoint)endpoint);
+            var unix = ConfinedFile.ListenUnix(endpoint.ToString()!, backlog: 1);
+            _socketFile = ConfinedFile.Describe(_socketFolder!, Path.GetFileName(_unixPath));
+            return unix;
         }
 
         var listener = NewSocket(endpoint);
@@ -222,7 +250,6 @@ public sealed class SocketBackend : ChardevBackend
             }
 
             listener.Bind(endpoint);
-            _ownsSocketFile = _unixPath is not null;
             listener.Listen(1);
             if (listener.LocalEndPoint is IPEndPoint bound)
             {
@@ -238,22 +265,37 @@ public sealed class SocketBackend : ChardevBackend
         }
     }
 
-    /// <summary>A socket file left by a crashed server is removed; one that a live program answers on is not.</summary>
-    private static void RemoveStaleSocket(string path)
+    /// <summary>
+    /// A socket file left by a crashed server (a socket of this server's user that nobody answers
+    /// on) is removed; anything else is left alone and refused: a regular file, another user's
+    /// socket, one that a live program listens on.
+    /// </summary>
+    private static void RemoveStaleSocket(Microsoft.Win32.SafeHandles.SafeFileHandle folder, string path, UnixDomainSocketEndPoint endpoint)
     {
-        if (!File.Exists(path))
+        var name = Path.GetFileName(path);
+        if (ConfinedFile.Describe(folder, name) is not { } existing)
         {
             return;
+        }
+
+        if (!existing.IsSocket)
+        {
+            throw ChardevException.Invalid("addr.path", $"{path} is {existing.Kind}, not a socket; CharWeb removes only a stale socket of its own");
+        }
+
+        if (existing.Owner != Tmds.Linux.LibC.geteuid())
+        {
+            throw ChardevException.Invalid("addr.path", $"{path} is a socket of another user (uid {existing.Owner}); CharWeb removes only a stale socket of its own");
         }
 
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            probe.Connect(new UnixDomainSocketEndPoint(path));
+            probe.Connect(endpoint);
         }
         catch (SocketException)
         {
-            File.Delete(path);
+            ConfinedFile.Unlink(folder, name);
             return;
         }
 
@@ -301,6 +343,12 @@ public sealed class SocketBackend : ChardevBackend
                 catch (Exception ex) when (ex is SocketException or TimeoutException)
                 {
                     SetState(ChardevState.Connecting, $"{Describe()}: {ex.Message}");
+                }
+                catch (ChardevException ex)
+                {
+                    // The policy refuses this peer now (a link planted on the way, say): stop trying.
+                    SetState(ChardevState.Failed, ex.Message);
+                    return;
                 }
                 catch (OperationCanceledException)
                 {

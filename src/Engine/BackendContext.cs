@@ -10,6 +10,12 @@ public sealed class BackendContext(PathPolicy paths, TimeProvider time, ILoggerF
 
     public PathPolicy Paths { get; } = paths;
 
+    /// <summary>What this server holds at most (<c>CharWeb:Limits</c>).</summary>
+    public ChardevLimits Limits { get; init; } = new();
+
+    /// <summary>Host devices serial and parallel chardevs may open (<c>CharWeb:Devices:Allowed</c>).</summary>
+    public DevicePolicy Devices { get; init; } = DevicePolicy.Default;
+
     public TimeProvider Time { get; } = time;
 
     public ILoggerFactory Loggers { get; } = loggers;

@@ -11,4 +11,8 @@ public abstract record BackendOptions
     /// <summary>The backend kind, e.g. <c>ringbuf</c>.</summary>
     [JsonPropertyOrder(-1)]
     public abstract string Type { get; }
+
+    /// <summary>Memory the backend holds for data (a ringbuf's ring), counted against <c>CharWeb:Limits:MaxBufferBytes</c>.</summary>
+    [JsonIgnore]
+    public virtual long BufferBytes => 0;
 }

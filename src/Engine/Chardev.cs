@@ -34,7 +34,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     private bool _disposed;
     private bool _logfileFailed;
 
-    internal Chardev(ChardevDefinition definition, ChardevBackend backend, ChardevSource source, DateTimeOffset createdAt, BackendContext context)
+    internal Chardev(ChardevDefinition definition, ChardevBackend backend, ChardevSource source, DateTimeOffset createdAt, BackendContext context, bool allocate = true)
     {
         Definition = definition;
         Source = source;
@@ -43,9 +43,13 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         _logger = context.Loggers.CreateLogger<Chardev>();
         _backend = backend;
         _backend.Bind(this);
-        _history = definition.History > 0 ? new ByteRing(definition.History) : null;
+        _history = allocate && definition.History > 0 ? new ByteRing(definition.History) : null;
         _seat = new WriterSeat(definition.Writers);
     }
+
+    /// <summary>A stored chardev that today's rules refuse: listed, failed with <paramref name="reason"/>, holding nothing and never opened.</summary>
+    internal static Chardev Refused(ChardevDefinition definition, ChardevSource source, DateTimeOffset createdAt, BackendContext context, string reason) =>
+        new(definition, new RefusedBackend(), source, createdAt, context, allocate: false) { _state = ChardevState.Failed, LastError = reason };
 
     /// <summary>Raised on the thread where it happened; handlers must not block.</summary>
     public event Action<ChardevEvent>? EventRaised;
@@ -101,6 +105,12 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         lock (_gate)
         {
             ThrowIfRemoved();
+            if (_consoles.Length >= _context.Limits.MaxConsolesPerChardev)
+            {
+                var message = $"chardev '{Id}' has {_consoles.Length} consoles, the most this server allows (CharWeb:Limits:MaxConsolesPerChardev)";
+                throw new ChardevException(ChardevErrorKind.Limit, message, [new FieldError("id", message)]) { ChardevId = Id };
+            }
+
             session = new ConsoleSession(this, options, _context.Time, _history is null ? [] : _history.ToArray());
             _consoles = _consoles.Add(session);
             count = _consoles.Length;
@@ -500,7 +510,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         try
         {
             // Logs are CharWeb's own records (DESIGN's example is logs/vm1.log): make their folder.
-            return new ChardevLogfile(path, _context.Paths.OpenWrite("logfile", path, truncate, createFolders: true));
+            return new ChardevLogfile(path, _context.Paths.OpenWrite("logfile", path, truncate, createFolders: true, devices: true));
         }
         catch (Exception ex) when (IsOpenFailure(ex))
         {

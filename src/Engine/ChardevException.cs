@@ -9,6 +9,9 @@ public enum ChardevErrorKind
     OpenFailed,
     TooLarge,
     Unsupported,
+
+    /// <summary>A limit of the server (<c>CharWeb:Limits</c>) is reached.</summary>
+    Limit,
 }
 
 /// <summary>A refused chardev operation, with every field error found at once.</summary>

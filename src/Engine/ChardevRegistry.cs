@@ -16,8 +16,7 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
     private readonly ILogger<ChardevRegistry> logger;
 
     private readonly ConcurrentDictionary<string, Chardev> _chardevs = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IReadOnlyList<BackendClaim>> _reserved = new(StringComparer.Ordinal);
-    private readonly Lock _lock = new();
+    private readonly ClaimLedger _ledger;
 
     public ChardevRegistry(BackendRegistry backends, BackendContext context, ChardevDatabase database, ILogger<ChardevRegistry> logger)
     {
@@ -25,6 +24,7 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
         this.context = context;
         this.database = database;
         this.logger = logger;
+        _ledger = new ClaimLedger(context.Limits);
 
         // Backends made of other chardevs (mux, hub) find their children here.
         context.Chardevs = this;
@@ -92,16 +92,14 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
             throw ChardevException.Invalid(errors);
         }
 
-        Reserve(definition);
+        Take(definition);
         Chardev? chardev = null;
-        var stored = false;
         try
         {
             chardev = Build(definition, ChardevSource.Api, context.Time.GetUtcNow());
             await chardev.OpenAsync(creating: true, cancellationToken);
             // Not cancellable: a row committed behind a cancelled call would outlive its chardev.
             await database.InsertAsync(chardev.Definition, chardev.CreatedAt, CancellationToken.None);
-            stored = true;
         }
         catch
         {
@@ -110,27 +108,21 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
                 await chardev.DisposeAsync();
             }
 
+            _ledger.Release(definition.Id);
             throw;
         }
-        finally
-        {
-            lock (_lock)
-            {
-                if (stored)
-                {
-                    Publish(chardev!);
-                }
 
-                _reserved.Remove(definition.Id);
-            }
-        }
-
-        LogCreated(chardev!.Id, definition.Backend!.Type);
+        Publish(chardev);
+        LogCreated(chardev.Id, definition.Backend!.Type);
         Forward(new ChardevEvent(chardev.Id, ChardevEventKind.Created, context.Time.GetUtcNow()) { State = chardev.State });
         return chardev;
     }
 
-    /// <summary>Hot-swaps the backend; consoles stay attached. If the new one fails, the old one stays.</summary>
+    /// <summary>
+    /// Hot-swaps the backend; consoles stay attached. If the new one fails, the old one stays. The
+    /// new claims (files, children) are checked and taken in one step with the cycle check, so of
+    /// two racing changes one wins and the other is refused.
+    /// </summary>
     public async Task<Chardev> ChangeBackendAsync(string id, BackendOptions? options, CancellationToken cancellationToken)
     {
         var chardev = Get(id);
@@ -140,19 +132,25 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
             throw ChardevException.Invalid(errors);
         }
 
-        lock (_lock)
+        var changed = chardev.Definition with { Backend = options };
+        _ledger.BeginChange(id, ClaimsOf(changed), BufferBytesOf(changed), BufferField(changed, ""));
+        var committed = false;
+        try
         {
-            CheckClaims(chardev.Definition with { Backend = options }, except: id);
-            CheckNoCycle(id, chardev.Definition with { Backend = options });
+            var kind = backends.Get(options!);
+            await chardev.ChangeBackendAsync(
+                options!,
+                kind.Create(options!, context),
+                // Once the new backend is open the change must be stored whatever the caller does next.
+                changed => chardev.Source == ChardevSource.Api ? database.UpdateAsync(changed, CancellationToken.None) : Task.CompletedTask,
+                cancellationToken);
+            committed = true;
+        }
+        finally
+        {
+            _ledger.EndChange(id, committed);
         }
 
-        var kind = backends.Get(options!);
-        await chardev.ChangeBackendAsync(
-            options!,
-            kind.Create(options!, context),
-            // Once the new backend is open the change must be stored whatever the caller does next.
-            changed => chardev.Source == ChardevSource.Api ? database.UpdateAsync(changed, CancellationToken.None) : Task.CompletedTask,
-            cancellationToken);
         return chardev;
     }
 
@@ -163,14 +161,7 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
     public async Task RemoveAsync(string id, CancellationToken cancellationToken)
     {
         var chardev = Get(id);
-        lock (_lock)
-        {
-            var user = _chardevs.Values.FirstOrDefault(c => c.Id != id && ClaimsOf(c.Definition).Any(claim => claim.Resource == ChildClaim(id)));
-            if (user is not null)
-            {
-                throw new ChardevException(ChardevErrorKind.Conflict, $"Chardev '{id}' is busy: chardev '{user.Id}' uses it", [new FieldError("id", $"is used by chardev '{user.Id}'; remove or change that one first")]) { ChardevId = id };
-            }
-        }
+        _ledger.ReleaseUnused(id);
 
         // Also for configured chardevs: a stored row they shadowed would block the id for good.
         await database.DeleteAsync(id, cancellationToken);
@@ -194,8 +185,36 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
         _chardevs.Clear();
     }
 
+    /// <summary>
+    /// Brings one chardev back, checked against today's policy and limits first: one that no longer
+    /// passes comes back failed, naming the rule, and is never opened.
+    /// </summary>
     private async Task RestoreAsync(ChardevDefinition definition, ChardevSource source, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
+        var refusal = ChardevValidator.Validate(definition, backends, context) is { Count: > 0 } errors
+            ? ChardevException.Invalid(errors)
+            : null;
+        if (refusal is null)
+        {
+            try
+            {
+                Take(definition);
+            }
+            catch (ChardevException ex)
+            {
+                refusal = ex;
+            }
+        }
+
+        if (refusal is not null)
+        {
+            _ledger.TakeIdOnly(definition.Id);
+            var reason = string.Join("; ", refusal.Errors.Select(e => $"{e.Field}: {e.Message}"));
+            LogRefused(definition.Id, reason);
+            Publish(Chardev.Refused(definition, source, createdAt, context, "refused by today's policy: " + reason));
+            return;
+        }
+
         var chardev = Build(definition, source, createdAt);
         await chardev.OpenAsync(creating: false, cancellationToken);
         Publish(chardev);
@@ -207,69 +226,13 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
         return new Chardev(definition, backend, source, createdAt, context);
     }
 
-    private void Reserve(ChardevDefinition definition)
-    {
-        lock (_lock)
-        {
-            var id = definition.Id;
-            if (_chardevs.ContainsKey(id) || _reserved.ContainsKey(id))
-            {
-                throw new ChardevException(ChardevErrorKind.Conflict, $"chardev '{id}' already exists", [new FieldError("id", $"'{id}' is already in use")]) { ChardevId = id };
-            }
+    private void Take(ChardevDefinition definition) =>
+        _ledger.Take(definition.Id, ClaimsOf(definition), BufferBytesOf(definition), BufferField(definition, "backend."));
 
-            _reserved.Add(id, CheckClaims(definition, except: null));
-        }
-    }
+    private static long BufferBytesOf(ChardevDefinition definition) => definition.History + (definition.Backend?.BufferBytes ?? 0);
 
-    /// <summary>Refuses a definition that would hold what another chardev holds (a file it writes, say). Call under the lock.</summary>
-    private IReadOnlyList<BackendClaim> CheckClaims(ChardevDefinition definition, string? except)
-    {
-        var wanted = ClaimsOf(definition);
-        var twice = wanted.GroupBy(c => c.Resource).Where(g => g.Count() > 1)
-            .Select(g => new FieldError(g.Last().Field, $"is the same file as {g.First().Field}")).ToList();
-        if (twice.Count > 0)
-        {
-            throw ChardevException.Invalid(twice);
-        }
-
-        var held = _chardevs.Values.Where(c => c.Id != except).Select(c => (c.Id, Claims: ClaimsOf(c.Definition)))
-            .Concat(_reserved.Where(r => r.Key != except).Select(r => (Id: r.Key, Claims: r.Value)));
-        var errors = (from claim in wanted
-                      from other in held
-                      where other.Claims.Any(c => c.Resource == claim.Resource)
-                      select new FieldError(claim.Field, $"{claim.Resource} is already used by chardev '{other.Id}'")).ToList();
-        if (errors.Count > 0)
-        {
-            throw new ChardevException(ChardevErrorKind.Conflict, string.Join("; ", errors.Select(e => e.Message)), errors);
-        }
-
-        return wanted;
-    }
-
-    /// <summary>A mux or hub may not contain itself, directly or through other muxes and hubs. Call under the lock.</summary>
-    private void CheckNoCycle(string id, ChardevDefinition changed)
-    {
-        var pending = new Stack<(string Id, string Path)>(ChildrenOf(changed).Select(c => (c, $"{id} -> {c}")));
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        while (pending.TryPop(out var next))
-        {
-            if (next.Id == id)
-            {
-                throw ChardevException.Invalid("chardevs", $"would make chardev '{id}' contain itself ({next.Path})");
-            }
-
-            if (seen.Add(next.Id) && _chardevs.TryGetValue(next.Id, out var child))
-            {
-                foreach (var grandchild in ChildrenOf(child.Definition))
-                {
-                    pending.Push((grandchild, $"{next.Path} -> {grandchild}"));
-                }
-            }
-        }
-    }
-
-    private IEnumerable<string> ChildrenOf(ChardevDefinition definition) =>
-        ClaimsOf(definition).Select(c => c.Resource).Where(r => r.StartsWith(ChildClaim(""), StringComparison.Ordinal)).Select(r => r[ChildClaim("").Length..]);
+    private static string BufferField(ChardevDefinition definition, string prefix) =>
+        definition.Backend?.BufferBytes > 0 ? prefix + "size" : "history";
 
     private IReadOnlyList<BackendClaim> ClaimsOf(ChardevDefinition definition)
     {
@@ -316,6 +279,9 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A stored chardev could not be read and was skipped: {Row}")]
     private partial void LogUnreadable(string row);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chardev {ChardevId} is back failed, not opened: {Reason}")]
+    private partial void LogRefused(string chardevId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Chardev {ChardevId} is both stored and declared in configuration; the configuration wins")]
     private partial void LogShadowed(string chardevId);

@@ -43,6 +43,7 @@ internal sealed partial class ChardevProblemHandler(IProblemDetailsService probl
             ChardevErrorKind.OpenFailed => (StatusCodes.Status422UnprocessableEntity, "open-failed", "The backend could not be opened"),
             ChardevErrorKind.TooLarge => (StatusCodes.Status413PayloadTooLarge, "too-large", "The payload is too large"),
             ChardevErrorKind.Unsupported => (StatusCodes.Status409Conflict, "unsupported", "The chardev cannot do this"),
+            ChardevErrorKind.Limit => (StatusCodes.Status409Conflict, "limit", "A limit of this server is reached"),
             _ => (StatusCodes.Status400BadRequest, "invalid-request", "The request is invalid"),
         };
         return Create(status, slug, title, e.Message, e.Errors);

@@ -10,7 +10,8 @@ public sealed class SerialBackendTests
     [Fact]
     public async Task BytesCrossThePairBothWaysWithTheLineSettingsApplied()
     {
-        await using var engine = await EngineHarness.StartAsync();
+        var dataDir = Directory.CreateTempSubdirectory("charweb-engine-").FullName;
+        await using var engine = await EngineHarness.StartAsync(dataDir, devices: PtyPairs(dataDir));
         var a = Path.Combine(engine.DataDir, "ttyA");
         var b = Path.Combine(engine.DataDir, "ttyB");
         await using var pair = Socat.Start("-d", "-d", $"pty,raw,echo=0,link={a}", $"pty,raw,echo=0,link={b}");
@@ -39,17 +40,88 @@ public sealed class SerialBackendTests
     }
 
     [Fact]
-    public async Task AFileThatIsNotATerminalIsRefusedWithTheReason()
+    public async Task AFileThatIsNotACharacterDeviceIsRefusedWithTheReason()
     {
-        await using var engine = await EngineHarness.StartAsync();
+        var dataDir = Directory.CreateTempSubdirectory("charweb-engine-").FullName;
+        await using var engine = await EngineHarness.StartAsync(dataDir, devices: new DevicePolicy([Path.Combine(dataDir, "*")]));
         await File.WriteAllTextAsync(Path.Combine(engine.DataDir, "plain.txt"), "not a tty", EngineHarness.Timeout());
 
         var error = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("s", new SerialBackendOptions { Path = "plain.txt" }));
 
-        Assert.Equal(ChardevErrorKind.OpenFailed, error.Kind);
-        Assert.Contains("is not a terminal device", error.Message);
+        Assert.Equal(ChardevErrorKind.Invalid, error.Kind);
+        Assert.Equal("backend.path", Assert.Single(error.Errors).Field);
+        Assert.Contains("is a regular file, not a character device", error.Message);
         Assert.Equal("not a tty", await File.ReadAllTextAsync(Path.Combine(engine.DataDir, "plain.txt"), EngineHarness.Timeout()));
     }
+
+    [Fact]
+    public async Task ACharacterDeviceThatIsNotATerminalIsRefusedWithTheOsReason()
+    {
+        await using var engine = await EngineHarness.StartAsync(devices: new DevicePolicy(["/dev/null"]));
+
+        var error = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("s", new SerialBackendOptions { Path = "/dev/null" }));
+
+        Assert.Equal(ChardevErrorKind.OpenFailed, error.Kind);
+        Assert.Contains("is not a terminal device", error.Message);
+    }
+
+    [Fact]
+    public async Task AnotherUsersTerminalIsNotAnAllowedDeviceByDefault()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("charweb-engine-").FullName;
+        var a = Path.Combine(dataDir, "ttyA");
+        await using var pair = Socat.Start("-d", "-d", $"pty,raw,echo=0,link={a}", $"pty,raw,echo=0,link={Path.Combine(dataDir, "ttyB")}");
+        await WaitUntilAsync(() => File.Exists(a));
+        var pts = new FileInfo(a).ResolveLinkTarget(returnFinalTarget: true)!.FullName;
+        await using var engine = await EngineHarness.StartAsync(dataDir);
+
+        var direct = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("s", new SerialBackendOptions { Path = pts }));
+
+        Assert.Equal("backend.path", Assert.Single(direct.Errors).Field);
+        Assert.Contains($"'{pts}' is not an allowed device (CharWeb:Devices:Allowed: /dev/ttyS*, /dev/ttyUSB*, /dev/ttyACM*, /dev/serial/by-id/*, /dev/parport*)", direct.Message);
+        Assert.Empty(engine.Registry.All);
+    }
+
+    [Fact]
+    public async Task AnAllowedNameThatLeadsToADeviceOutsideTheListIsRefused()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("charweb-engine-").FullName;
+        var a = Path.Combine(dataDir, "ttyA");
+        await using var pair = Socat.Start("-d", "-d", $"pty,raw,echo=0,link={a}", $"pty,raw,echo=0,link={Path.Combine(dataDir, "ttyB")}");
+        await WaitUntilAsync(() => File.Exists(a));
+        // The link's name is allowed; the pty it leads to is not.
+        await using var engine = await EngineHarness.StartAsync(dataDir, devices: new DevicePolicy([Path.Combine(dataDir, "tty*")]));
+
+        var error = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("s", new SerialBackendOptions { Path = "ttyA" }));
+
+        Assert.Contains("leads to /dev/pts/", error.Message);
+        Assert.Contains("is not an allowed device", error.Message);
+    }
+
+    [Fact]
+    public async Task AStoredSerialChardevThatTodaysListRefusesComesBackFailedAndUnopened()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("charweb-engine-").FullName;
+        var a = Path.Combine(dataDir, "ttyA");
+        await using var pair = Socat.Start("-d", "-d", $"pty,raw,echo=0,link={a}", $"pty,raw,echo=0,link={Path.Combine(dataDir, "ttyB")}");
+        await WaitUntilAsync(() => File.Exists(a));
+        await using (var engine = await EngineHarness.StartAsync(dataDir, devices: PtyPairs(dataDir)))
+        {
+            await engine.CreateAsync("board", new SerialBackendOptions { Path = "ttyA" });
+        }
+
+        await using var restarted = await EngineHarness.StartAsync(dataDir);
+        var board = restarted.Registry.Get("board");
+
+        Assert.Equal(ChardevState.Failed, board.State);
+        Assert.Contains("backend.path", board.LastError);
+        Assert.Contains("is not an allowed device (CharWeb:Devices:Allowed", board.LastError);
+        Assert.Equal("refused", board.Filename);
+        Assert.Equal(0, await board.WriteAsync("x"u8.ToArray(), EngineHarness.Timeout()));
+    }
+
+    /// <summary>socat's pty pairs: the links it makes in the data folder and the ptys they lead to.</summary>
+    private static DevicePolicy PtyPairs(string dataDir) => new([Path.Combine(dataDir, "tty*"), "/dev/pts/*"]);
 
     [Fact]
     public async Task BadLineSettingsAreAllReportedAtOnce()

@@ -8,7 +8,7 @@ namespace CharWeb.Engine.Backends;
 /// input is written to it; a printer port says nothing back. Where there is no such device the
 /// error says so.
 /// </summary>
-public sealed class ParallelBackend(string path) : ChardevBackend
+public sealed class ParallelBackend(string path, DevicePolicy devices) : ChardevBackend
 {
     // _IO('p', 0x8b) and _IO('p', 0x8c) of linux/ppdev.h.
     private const int PpClaim = 0x708b;
@@ -18,8 +18,21 @@ public sealed class ParallelBackend(string path) : ChardevBackend
 
     public static BackendKind Kind { get; } = BackendKind.Create<ParallelBackendOptions>(
         "A host parallel port (ppdev, e.g. /dev/parport0); output only.",
-        (o, _) => string.IsNullOrWhiteSpace(o.Path) ? [new FieldError("path", "is required, e.g. /dev/parport0")] : [],
-        (o, c) => new ParallelBackend(c.Paths.FullPath(o.Path)),
+        (o, c) =>
+        {
+            var errors = new List<FieldError>();
+            if (string.IsNullOrWhiteSpace(o.Path) || o.Path.Any(char.IsControl))
+            {
+                errors.Add(new FieldError("path", "is required, e.g. /dev/parport0"));
+            }
+            else
+            {
+                c.Devices.Validate("path", c.Paths.FullPath(o.Path), errors);
+            }
+
+            return errors;
+        },
+        (o, c) => new ParallelBackend(c.Paths.FullPath(o.Path), c.Devices),
         (o, c) => [new BackendClaim("path", "parport:" + c.Paths.FullPath(o.Path))]);
 
     public override string Filename => path;
@@ -31,7 +44,7 @@ public sealed class ParallelBackend(string path) : ChardevBackend
             throw new IOException($"{path}: No such file or directory: this host has no parallel port there (is the ppdev module loaded?)");
         }
 
-        var port = DeviceFile.Open(path);
+        var port = devices.Open("path", path);
         if (ioctl(port.Fd, PpClaim) != 0)
         {
             var error = DeviceFile.Error($"claim {path} (PPCLAIM)");

@@ -15,4 +15,6 @@ public sealed record RingbufBackendOptions : BackendOptions
     [DefaultValue(DefaultSize)]
     [Range(1, MaxSize)]
     public int Size { get; init; } = DefaultSize;
+
+    public override long BufferBytes => Size;
 }

@@ -8,7 +8,7 @@ namespace CharWeb.Engine.Backends;
 /// QEMU <c>char-serial.c</c>: a host tty in raw mode with the given line settings and no flow
 /// control; reads on a dedicated thread; a break is a real <c>tcsendbreak</c>.
 /// </summary>
-public sealed class SerialBackend(SerialBackendOptions options, string path) : ChardevBackend
+public sealed class SerialBackend(SerialBackendOptions options, string path, DevicePolicy devices) : ChardevBackend
 {
     private const int WriteWaitMs = 2000;
 
@@ -26,14 +26,14 @@ public sealed class SerialBackend(SerialBackendOptions options, string path) : C
     public static BackendKind Kind { get; } = BackendKind.Create<SerialBackendOptions>(
         "A host serial device (tty) with baud, data bits, parity and stop bits.",
         Validate,
-        (o, c) => new SerialBackend(o, c.Paths.FullPath(o.Path)),
+        (o, c) => new SerialBackend(o, c.Paths.FullPath(o.Path), c.Devices),
         (o, c) => [new BackendClaim("path", "tty:" + c.Paths.FullPath(o.Path))]);
 
     public override string Filename => path;
 
     public override ValueTask OpenAsync(CancellationToken cancellationToken)
     {
-        var device = DeviceFile.Open(path);
+        var device = devices.Open("path", path);
         try
         {
             Configure(device.Fd);
@@ -65,9 +65,19 @@ public sealed class SerialBackend(SerialBackendOptions options, string path) : C
 
     private static IEnumerable<FieldError> Validate(SerialBackendOptions o, BackendContext context)
     {
-        if (string.IsNullOrWhiteSpace(o.Path))
+        var errors = new List<FieldError>();
+        if (string.IsNullOrWhiteSpace(o.Path) || o.Path.Any(char.IsControl))
         {
-            yield return new FieldError("path", "is required, e.g. /dev/ttyUSB0");
+            errors.Add(new FieldError("path", "is required, e.g. /dev/ttyUSB0"));
+        }
+        else
+        {
+            context.Devices.Validate("path", context.Paths.FullPath(o.Path), errors);
+        }
+
+        foreach (var error in errors)
+        {
+            yield return error;
         }
 
         if (!Speeds.ContainsKey(o.Baud))

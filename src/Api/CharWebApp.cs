@@ -53,8 +53,10 @@ public static class CharWebApp
             return new BackendContext(
                 new PathPolicy(dataDir, options.AllowedPaths),
                 provider.GetRequiredService<TimeProvider>(),
-                provider.GetRequiredService<ILoggerFactory>(),
-                options.Exec.Allowed);
+                provider.GetRequiredService<ILoggerFactory>())
+            {
+                Exec = ExecSettings.Read(builder.Configuration.GetSection(ExecSettings.Section)),
+            };
         });
         services.AddSingleton(provider =>
         {

@@ -2,7 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace CharWeb.Api;
 
-/// <summary>The <c>CharWeb</c> configuration section (environment: <c>CharWeb__Key</c>).</summary>
+/// <summary>
+/// The <c>CharWeb</c> configuration section (environment: <c>CharWeb__Key</c>). <c>CharWeb:Exec</c>
+/// is read by <see cref="Hosting.ExecSettings"/>: its list mixes strings and objects, which binding cannot.
+/// </summary>
 public sealed class CharWebOptions
 {
     public const string Section = "CharWeb";
@@ -21,14 +24,4 @@ public sealed class CharWebOptions
 
     /// <summary>Folders besides the data folder where file paths (file backend, logfile) may point.</summary>
     public List<string> AllowedPaths { get; set; } = [];
-
-    /// <summary>The exec backend's settings.</summary>
-    public ExecSettings Exec { get; set; } = new();
-}
-
-/// <summary><c>CharWeb:Exec</c>: which programs the exec backend may run.</summary>
-public sealed class ExecSettings
-{
-    /// <summary>Absolute paths of allowed programs; empty disables exec.</summary>
-    public List<string> Allowed { get; set; } = [];
 }

@@ -3,10 +3,10 @@ using Microsoft.Extensions.Logging;
 namespace CharWeb.Engine;
 
 /// <summary>What validators and factories of backends may use from the server.</summary>
-public sealed class BackendContext(PathPolicy paths, TimeProvider time, ILoggerFactory loggers, IReadOnlyList<string>? allowedPrograms = null)
+public sealed class BackendContext(PathPolicy paths, TimeProvider time, ILoggerFactory loggers)
 {
-    /// <summary>Programs the exec backend may run (<c>CharWeb:Exec:Allowed</c>), as absolute paths.</summary>
-    public IReadOnlyList<string> AllowedPrograms { get; } = allowedPrograms ?? [];
+    /// <summary>What the exec backend may run, and how its restarts back off (<c>CharWeb:Exec</c>); exec is off by default.</summary>
+    public ExecPolicy Exec { get; init; } = ExecPolicy.None;
 
     public PathPolicy Paths { get; } = paths;
 

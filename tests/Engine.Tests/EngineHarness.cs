@@ -26,12 +26,18 @@ internal sealed class EngineHarness : IAsyncDisposable
         CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken, new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token).Token;
 
     public static async Task<EngineHarness> StartAsync(
-        string? dataDir = null, IEnumerable<ChardevDefinition>? declared = null, IEnumerable<string>? allowedPaths = null, IReadOnlyList<string>? allowedPrograms = null, DevicePolicy? devices = null)
+        string? dataDir = null, IEnumerable<ChardevDefinition>? declared = null, IEnumerable<string>? allowedPaths = null, IReadOnlyList<string>? allowedPrograms = null,
+        ExecPolicy? exec = null, DevicePolicy? devices = null)
     {
         dataDir ??= Directory.CreateTempSubdirectory("charweb-engine-").FullName;
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
         var backends = BackendRegistry.CreateDefault();
-        var context = new BackendContext(new PathPolicy(dataDir, allowedPaths), time, NullLoggerFactory.Instance, allowedPrograms) { Devices = devices ?? DevicePolicy.Default };
+        var context = new BackendContext(new PathPolicy(dataDir, allowedPaths), time, NullLoggerFactory.Instance)
+        {
+            // Bare paths, as a configuration that lists strings only: any arguments.
+            Exec = exec ?? (allowedPrograms is null ? ExecPolicy.None : new ExecPolicy(allowedPrograms.Select(p => new ExecProgram(p)))),
+            Devices = devices ?? DevicePolicy.Default,
+        };
         var database = new ChardevDatabase(Path.Combine(dataDir, "charweb.db"), EngineJson.Create(backends));
         var registry = new ChardevRegistry(backends, context, database, NullLogger<ChardevRegistry>.Instance);
         await registry.StartAsync(declared ?? [], Timeout());
@@ -53,6 +59,17 @@ internal sealed class EngineHarness : IAsyncDisposable
 
         Directory.Delete(Path.Combine(dataDir, "sub"), recursive: true);
         return await StartAsync(dataDir);
+    }
+
+    /// <summary>Waits for a condition that something else makes true (output arriving), looking again every few milliseconds.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var timeout = Timeout();
+        while (!condition())
+        {
+            await Task.Delay(5, timeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            Assert.False(timeout.IsCancellationRequested, "timed out waiting for " + what);
+        }
     }
 
     public Task<Chardev> CreateAsync(string id, BackendOptions backend, int history = 0, string? logfile = null, bool logappend = false) =>

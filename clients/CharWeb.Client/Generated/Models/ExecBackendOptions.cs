@@ -13,7 +13,7 @@ namespace CharWeb.Client.Models
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class ExecBackendOptions : IParsable
     {
-        /// <summary>Its arguments.</summary>
+        /// <summary>Its arguments; where `CharWeb:Exec:Allowed` pins arguments for the command, exactly those.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public List<string>? Args { get; set; }
@@ -31,7 +31,7 @@ namespace CharWeb.Client.Models
 #else
         public string Command { get; set; }
 #endif
-        /// <summary>Run the program again when it exits.</summary>
+        /// <summary>Run the program again when it exits, after 1 s, doubling while it keeps exiting fast; failed after `CharWeb:Exec:MaxFastExits` fast exits in a row.</summary>
         public bool? Restart { get; set; }
         /// <summary>Initial terminal height; consoles resize it.</summary>
         public int? Rows { get; set; }

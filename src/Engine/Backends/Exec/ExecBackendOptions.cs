@@ -12,7 +12,7 @@ public sealed record ExecBackendOptions : BackendOptions
     [Required]
     public string Command { get; init; } = "";
 
-    /// <summary>Its arguments.</summary>
+    /// <summary>Its arguments; where <c>CharWeb:Exec:Allowed</c> pins arguments for the command, exactly those.</summary>
     public IReadOnlyList<string> Args { get; init; } = [];
 
     /// <summary>Initial terminal width; consoles resize it.</summary>
@@ -25,7 +25,7 @@ public sealed record ExecBackendOptions : BackendOptions
     [Range(1, 1000)]
     public int Rows { get; init; } = 24;
 
-    /// <summary>Run the program again when it exits.</summary>
+    /// <summary>Run the program again when it exits, after 1 s, doubling while it keeps exiting fast; failed after <c>CharWeb:Exec:MaxFastExits</c> fast exits in a row.</summary>
     [DefaultValue(false)]
     public bool Restart { get; init; }
 

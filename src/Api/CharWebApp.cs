@@ -35,6 +35,7 @@ public static class CharWebApp
             .Bind(builder.Configuration.GetSection(CharWebOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CharWebOptions>, NetworkSettingsValidation>();
 
         services.AddSerilog(
             // ASP.NET Core's request-start lines carry the full URL, and with it a hub's access_token: off unless configured on.
@@ -54,7 +55,11 @@ public static class CharWebApp
                 new PathPolicy(dataDir, options.AllowedPaths),
                 provider.GetRequiredService<TimeProvider>(),
                 provider.GetRequiredService<ILoggerFactory>(),
-                options.Exec.Allowed);
+                options.Exec.Allowed)
+            {
+                // Bad entries never get here: NetworkSettingsValidation refuses them at start.
+                Destinations = options.Network.Destinations(new List<FieldError>()),
+            };
         });
         services.AddSingleton(provider =>
         {

@@ -24,6 +24,9 @@ public sealed class CharWebOptions
 
     /// <summary>The exec backend's settings.</summary>
     public ExecSettings Exec { get; set; } = new();
+
+    /// <summary>Where socket clients and udp chardevs may connect and send.</summary>
+    public NetworkSettings Network { get; set; } = new();
 }
 
 /// <summary><c>CharWeb:Exec</c>: which programs the exec backend may run.</summary>
@@ -31,4 +34,18 @@ public sealed class ExecSettings
 {
     /// <summary>Absolute paths of allowed programs; empty disables exec.</summary>
     public List<string> Allowed { get; set; } = [];
+}
+
+/// <summary><c>CharWeb:Network</c>: where socket clients and udp chardevs may connect and send.</summary>
+public sealed class NetworkSettings
+{
+    /// <summary>
+    /// CIDRs, addresses or host names, each optionally with <c>:port</c> or <c>:first-last</c>
+    /// (<c>10.0.0.0/8</c>, <c>[::1]:22</c>, <c>lab-console.example:7000</c>); unset: loopback only.
+    /// </summary>
+    public List<string>? AllowedDestinations { get; set; }
+
+    /// <summary>The policy these settings describe; every bad entry goes to <paramref name="errors"/>.</summary>
+    public Engine.DestinationPolicy Destinations(ICollection<Engine.FieldError> errors) =>
+        AllowedDestinations is null ? Engine.DestinationPolicy.Loopback : Engine.DestinationPolicy.Parse(AllowedDestinations, errors);
 }

@@ -26,12 +26,19 @@ internal sealed class EngineHarness : IAsyncDisposable
         CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken, new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token).Token;
 
     public static async Task<EngineHarness> StartAsync(
-        string? dataDir = null, IEnumerable<ChardevDefinition>? declared = null, IEnumerable<string>? allowedPaths = null, IReadOnlyList<string>? allowedPrograms = null)
+        string? dataDir = null,
+        IEnumerable<ChardevDefinition>? declared = null,
+        IEnumerable<string>? allowedPaths = null,
+        IReadOnlyList<string>? allowedPrograms = null,
+        DestinationPolicy? destinations = null)
     {
         dataDir ??= Directory.CreateTempSubdirectory("charweb-engine-").FullName;
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
         var backends = BackendRegistry.CreateDefault();
-        var context = new BackendContext(new PathPolicy(dataDir, allowedPaths), time, NullLoggerFactory.Instance, allowedPrograms);
+        var context = new BackendContext(new PathPolicy(dataDir, allowedPaths), time, NullLoggerFactory.Instance, allowedPrograms)
+        {
+            Destinations = destinations ?? DestinationPolicy.Loopback,
+        };
         var database = new ChardevDatabase(Path.Combine(dataDir, "charweb.db"), EngineJson.Create(backends));
         var registry = new ChardevRegistry(backends, context, database, NullLogger<ChardevRegistry>.Instance);
         await registry.StartAsync(declared ?? [], Timeout());

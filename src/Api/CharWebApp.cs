@@ -35,6 +35,7 @@ public static class CharWebApp
             .Bind(builder.Configuration.GetSection(CharWebOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CharWebOptions>, NetworkSettingsValidation>();
 
         services.AddSerilog(
             // ASP.NET Core's request-start lines carry the full URL, and with it a hub's access_token: off unless configured on.
@@ -56,6 +57,8 @@ public static class CharWebApp
                 provider.GetRequiredService<ILoggerFactory>())
             {
                 Exec = ExecSettings.Read(builder.Configuration.GetSection(ExecSettings.Section)),
+                // Bad entries never get here: NetworkSettingsValidation refuses them at start.
+                Destinations = options.Network.Destinations(new List<FieldError>()),
             };
         });
         services.AddSingleton(provider =>

@@ -24,4 +24,21 @@ public sealed class CharWebOptions
 
     /// <summary>Folders besides the data folder where file paths (file backend, logfile) may point.</summary>
     public List<string> AllowedPaths { get; set; } = [];
+
+    /// <summary>Where socket clients and udp chardevs may connect and send.</summary>
+    public NetworkSettings Network { get; set; } = new();
+}
+
+/// <summary><c>CharWeb:Network</c>: where socket clients and udp chardevs may connect and send.</summary>
+public sealed class NetworkSettings
+{
+    /// <summary>
+    /// CIDRs, addresses or host names, each optionally with <c>:port</c> or <c>:first-last</c>
+    /// (<c>10.0.0.0/8</c>, <c>[::1]:22</c>, <c>lab-console.example:7000</c>); unset: loopback only.
+    /// </summary>
+    public List<string>? AllowedDestinations { get; set; }
+
+    /// <summary>The policy these settings describe; every bad entry goes to <paramref name="errors"/>.</summary>
+    public Engine.DestinationPolicy Destinations(ICollection<Engine.FieldError> errors) =>
+        AllowedDestinations is null ? Engine.DestinationPolicy.Loopback : Engine.DestinationPolicy.Parse(AllowedDestinations, errors);
 }

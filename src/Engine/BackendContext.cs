@@ -20,6 +20,9 @@ public sealed class BackendContext(PathPolicy paths, TimeProvider time, ILoggerF
 
     public ILoggerFactory Loggers { get; } = loggers;
 
+    /// <summary>Where socket clients and udp may connect and send (<c>CharWeb:Network:AllowedDestinations</c>).</summary>
+    public DestinationPolicy Destinations { get; init; } = DestinationPolicy.Loopback;
+
     /// <summary>The chardevs of this server, for backends made of other chardevs (mux, hub).</summary>
     internal ChardevRegistry? Chardevs { get; set; }
 }

@@ -63,6 +63,8 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "win-stdio"}}""", 400, "backend.type", "Windows-only QEMU backend, not supported on this host; use one of: exec, pty, serial, socket" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "parallel", "path": "/dev/parport7"}}""", 422, "backend", "this host has no parallel port" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "socket", "addr": {"type": "inet", "host": "127.0.0.1", "port": 1}}}""", 422, "backend", "Connection refused" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "socket", "addr": {"type": "inet", "host": "10.1.2.3", "port": 22}}}""", 400, "backend.addr", "10.1.2.3:22 is not an allowed destination (CharWeb:Network:AllowedDestinations: 127.0.0.0/8, ::1/128)" },
+        { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "udp", "remote": {"host": "169.254.169.254", "port": 80}}}""", 400, "backend.remote", "169.254.169.254:80 is not an allowed destination" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "pipe", "path": "no-fifo-here"}}""", 422, "backend", "No such file or directory" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "serial", "path": "no-tty-here"}}""", 422, "backend", "No such file or directory" },
         { "POST", "/api/chardevs", """{"id": "x", "backend": {"type": "mux", "chardevs": ["ghost"]}}""", 400, "backend.chardevs", "no chardev is named 'ghost'" },

@@ -27,7 +27,7 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public static async Task<EngineHarness> StartAsync(
         string? dataDir = null, IEnumerable<ChardevDefinition>? declared = null, IEnumerable<string>? allowedPaths = null, IReadOnlyList<string>? allowedPrograms = null,
-        ExecPolicy? exec = null, DevicePolicy? devices = null)
+        ExecPolicy? exec = null, DevicePolicy? devices = null, DestinationPolicy? destinations = null)
     {
         dataDir ??= Directory.CreateTempSubdirectory("charweb-engine-").FullName;
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
@@ -37,6 +37,7 @@ internal sealed class EngineHarness : IAsyncDisposable
             // Bare paths, as a configuration that lists strings only: any arguments.
             Exec = exec ?? (allowedPrograms is null ? ExecPolicy.None : new ExecPolicy(allowedPrograms.Select(p => new ExecProgram(p)))),
             Devices = devices ?? DevicePolicy.Default,
+            Destinations = destinations ?? DestinationPolicy.Loopback,
         };
         var database = new ChardevDatabase(Path.Combine(dataDir, "charweb.db"), EngineJson.Create(backends));
         var registry = new ChardevRegistry(backends, context, database, NullLogger<ChardevRegistry>.Instance);

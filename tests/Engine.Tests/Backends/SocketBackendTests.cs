@@ -220,8 +220,150 @@ public sealed class SocketBackendTests
         Assert.Equal("boot: ok\n"u8.ToArray(), seen);
     }
 
+    [Fact]
+    public async Task ClientOutsideTheAllowListIsRefusedNamingTheRuleAndNeverConnects()
+    {
+        await using var engine = await EngineHarness.StartAsync(destinations: Allow("127.0.0.1/32"));
+        using var allowed = Listen("127.0.0.1");
+        using var elsewhere = Listen("127.0.0.2");
+
+        var error = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("out", Client("127.0.0.2", PortOf(elsewhere)) with { ReconnectMs = 50 }));
+        var chardev = await engine.CreateAsync("in", Client("127.0.0.1", PortOf(allowed)));
+        using var peer = await allowed.AcceptSocketAsync(EngineHarness.Timeout());
+
+        Assert.Equal(ChardevErrorKind.Invalid, error.Kind);
+        var refused = Assert.Single(error.Errors);
+        Assert.Equal("backend.addr", refused.Field);
+        Assert.Equal($"127.0.0.2:{PortOf(elsewhere)} is not an allowed destination (CharWeb:Network:AllowedDestinations: 127.0.0.1/32)", refused.Message);
+        Assert.False(elsewhere.Pending());
+        Assert.Equal(["in"], engine.Registry.All.Select(c => c.Id));
+        Assert.Equal(ChardevState.Open, chardev.State);
+    }
+
+    [Fact]
+    public async Task PortRangeEntryAllowsItsPortsOnly()
+    {
+        using var inRange = Listen("127.0.0.1");
+        using var outside = Listen("127.0.0.1");
+        var port = PortOf(inRange);
+        await using var engine = await EngineHarness.StartAsync(destinations: Allow($"127.0.0.1:{port}-{port}"));
+
+        await engine.CreateAsync("in", Client("127.0.0.1", port));
+        using var peer = await inRange.AcceptSocketAsync(EngineHarness.Timeout());
+        var error = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("out", Client("127.0.0.1", PortOf(outside))));
+
+        Assert.Equal(
+            $"127.0.0.1:{PortOf(outside)} is not an allowed destination: 127.0.0.1:{port}-{port} covers the address but not port {PortOf(outside)} (CharWeb:Network:AllowedDestinations: 127.0.0.1:{port}-{port})",
+            Assert.Single(error.Errors, e => e.Field == "backend.addr").Message);
+        Assert.False(outside.Pending());
+    }
+
+    [Fact]
+    public async Task NameEntryLetsTheNameConnectButNotItsAddressWrittenOut()
+    {
+        using var listener = Listen("127.0.0.1");
+        await using var engine = await EngineHarness.StartAsync(destinations: Allow("localhost"));
+
+        var byName = await engine.CreateAsync("name", Client("localhost", PortOf(listener)));
+        using var peer = await listener.AcceptSocketAsync(EngineHarness.Timeout());
+        var error = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("literal", Client("127.0.0.1", PortOf(listener))));
+
+        Assert.Equal(ChardevState.Open, byName.State);
+        Assert.StartsWith($"127.0.0.1:{PortOf(listener)} is not an allowed destination", Assert.Single(error.Errors).Message);
+        Assert.False(listener.Pending());
+    }
+
+    [Fact]
+    public async Task Ipv4MappedAddressIsJudgedAndDialledAsItsIpv4Address()
+    {
+        using var allowed = Listen("127.0.0.1");
+        using var elsewhere = Listen("127.0.0.2");
+        await using var engine = await EngineHarness.StartAsync(destinations: Allow("127.0.0.1/32", "::/0"));
+
+        var mapped = await engine.CreateAsync("mapped", Client("::ffff:127.0.0.1", PortOf(allowed)));
+        using var peer = await allowed.AcceptSocketAsync(EngineHarness.Timeout());
+        var error = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("other", Client("::ffff:127.0.0.2", PortOf(elsewhere))));
+
+        Assert.Matches($@"^tcp:127\.0\.0\.1:\d+ <-> 127\.0\.0\.1:{PortOf(allowed)}$", mapped.Filename);
+        Assert.StartsWith($"[::ffff:127.0.0.2]:{PortOf(elsewhere)} (127.0.0.2) is not an allowed destination", Assert.Single(error.Errors).Message);
+        Assert.False(elsewhere.Pending());
+    }
+
+    [Fact]
+    public async Task UnspecifiedAddressIsRefusedUnderAnAllowAllCidr()
+    {
+        // Linux dials this host for 0.0.0.0: without the rule the client would reach the loopback listener.
+        using var listener = Listen("127.0.0.1");
+        await using var engine = await EngineHarness.StartAsync(destinations: Allow("0.0.0.0/0"));
+
+        var error = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("any", Client("0.0.0.0", PortOf(listener))));
+
+        Assert.Contains("the unspecified address (0.0.0.0, ::) is allowed only where it is listed itself", Assert.Single(error.Errors).Message);
+        Assert.False(listener.Pending());
+    }
+
+    [Fact]
+    public async Task ChangeToARefusedDestinationKeepsTheOldBackend()
+    {
+        using var elsewhere = Listen("127.0.0.2");
+        await using var engine = await EngineHarness.StartAsync(destinations: Allow("127.0.0.1/32"));
+        var chardev = await engine.CreateAsync("srv", Tcp(server: true, port: 0));
+        var filename = chardev.Filename;
+
+        var error = await Assert.ThrowsAsync<ChardevException>(() => engine.Registry.ChangeBackendAsync("srv", Client("127.0.0.2", PortOf(elsewhere)), EngineHarness.Timeout()));
+
+        Assert.Equal("addr", Assert.Single(error.Errors).Field);
+        Assert.Contains("127.0.0.2", error.Errors[0].Message);
+        Assert.True(((SocketBackendOptions)chardev.Definition.Backend!).Server);
+        Assert.Equal(ChardevState.Listening, chardev.State);
+        Assert.Equal(filename, chardev.Filename);
+        Assert.False(elsewhere.Pending());
+    }
+
+    [Fact]
+    public async Task StoredClientThatTodaysPolicyRefusesComesBackFailedNamingTheRule()
+    {
+        using var listener = Listen("127.0.0.2");
+        var port = PortOf(listener);
+        var dataDir = Directory.CreateTempSubdirectory("charweb-engine-").FullName;
+        await using (var engine = await EngineHarness.StartAsync(dataDir))
+        {
+            await engine.CreateAsync("cli", Client("127.0.0.2", port) with { ReconnectMs = 50 });
+            using var first = await listener.AcceptSocketAsync(EngineHarness.Timeout());
+        }
+
+        await using var restarted = await EngineHarness.StartAsync(dataDir, destinations: Allow("127.0.0.1/32"));
+        var chardev = restarted.Registry.Get("cli");
+        restarted.Time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(ChardevState.Failed, chardev.State);
+        Assert.Equal($"127.0.0.2:{port} is not an allowed destination (CharWeb:Network:AllowedDestinations: 127.0.0.1/32)", chardev.LastError);
+        Assert.False(listener.Pending());
+    }
+
     internal static SocketBackendOptions Tcp(bool server, int port) =>
         new() { Server = server, Addr = new SocketAddressOptions { Type = "inet", Host = "127.0.0.1", Port = port } };
+
+    internal static DestinationPolicy Allow(params string[] entries)
+    {
+        var errors = new List<FieldError>();
+        var policy = DestinationPolicy.Parse(entries, errors);
+        Assert.Empty(errors);
+        return policy;
+    }
+
+    private static SocketBackendOptions Client(string host, int port) =>
+        new() { Addr = new SocketAddressOptions { Type = "inet", Host = host, Port = port } };
+
+    /// <summary>A real listener; Linux answers on all of 127/8, so 127.0.0.2 is a second loopback host.</summary>
+    private static TcpListener Listen(string address)
+    {
+        var listener = new TcpListener(IPAddress.Parse(address), 0);
+        listener.Start();
+        return listener;
+    }
+
+    private static int PortOf(TcpListener listener) => ((IPEndPoint)listener.LocalEndpoint).Port;
 
     internal static int PortOf(Chardev chardev) =>
         int.Parse(chardev.Filename.Split(':')[3].Split(',')[0].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.Logging;
 
 namespace CharWeb.Engine.Backends;
 
@@ -10,7 +11,7 @@ namespace CharWeb.Engine.Backends;
 /// <c>reconnectMs</c>, with which it stays <c>connecting</c> and retries. Reads are async socket
 /// reads: no thread waits on a peer.
 /// </summary>
-public sealed class SocketBackend : ChardevBackend
+public sealed partial class SocketBackend : ChardevBackend
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
@@ -19,6 +20,8 @@ public sealed class SocketBackend : ChardevBackend
     private readonly string? _unixPath;
     private readonly TimeProvider _time;
     private readonly PathPolicy _paths;
+    private readonly DestinationPolicy _destinations;
+    private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _lock = new();
     private Socket? _listener;
@@ -36,6 +39,8 @@ public sealed class SocketBackend : ChardevBackend
         _unixPath = _addr.Type == "unix" ? context.Paths.FullPath(_addr.Path!) : null;
         _time = context.Time;
         _paths = context.Paths;
+        _destinations = context.Destinations;
+        _logger = context.Loggers.CreateLogger<SocketBackend>();
         _boundPort = _addr.Port ?? 0;
         _filename = "disconnected:" + Describe();
     }
@@ -53,7 +58,7 @@ public sealed class SocketBackend : ChardevBackend
     {
         if (_options.Server)
         {
-            _listener = Listen(await ResolveAsync(cancellationToken));
+            _listener = Listen(await ListenEndPointAsync(cancellationToken));
             SetListening();
             _loop = AcceptLoopAsync(_stop.Token);
             return;
@@ -61,7 +66,7 @@ public sealed class SocketBackend : ChardevBackend
 
         try
         {
-            var peer = await ConnectAsync(await ResolveAsync(cancellationToken), cancellationToken);
+            var peer = await ConnectAsync(await PeerEndPointAsync(cancellationToken), cancellationToken);
             _loop = ClientLoopAsync(peer, _stop.Token);
         }
         catch (SocketException ex) when (_options.ReconnectMs is > 0)
@@ -152,6 +157,10 @@ public sealed class SocketBackend : ChardevBackend
             {
                 errors.Add(new FieldError("addr.port", o.Server ? "must be between 0 and 65535" : "must be between 1 and 65535"));
             }
+            else if (!o.Server && !string.IsNullOrWhiteSpace(addr.Host) && context.Destinations.Refusal(addr.Host, port) is { } refused)
+            {
+                errors.Add(new FieldError("addr", refused));
+            }
         }
         else if (addr.Type == "unix")
         {
@@ -201,19 +210,16 @@ public sealed class SocketBackend : ChardevBackend
         }
     }
 
-    private async Task<EndPoint> ResolveAsync(CancellationToken cancellationToken)
-    {
-        if (_unixPath is not null)
-        {
-            return UnixEndPoint();
-        }
+    private async Task<EndPoint> ListenEndPointAsync(CancellationToken cancellationToken) =>
+        _unixPath is not null
+            ? UnixEndPoint()
+            : new IPEndPoint((await HostAddresses.ResolveAsync(_addr.Host!, cancellationToken))[0], _addr.Port ?? 0);
 
-        var host = _addr.Host!;
-        var address = IPAddress.TryParse(host, out var parsed)
-            ? parsed
-            : (await Dns.GetHostAddressesAsync(host, cancellationToken)).OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).First();
-        return new IPEndPoint(address, _addr.Port ?? 0);
-    }
+    /// <summary>A client's peer, resolved and judged afresh at every connect: a name rebound since creation gets no further.</summary>
+    private async Task<EndPoint> PeerEndPointAsync(CancellationToken cancellationToken) =>
+        _unixPath is not null
+            ? UnixEndPoint()
+            : await _destinations.ResolveAsync(_addr.Host!, _addr.Port!.Value, cancellationToken);
 
     /// <summary>
     /// The socket file named through its folder, opened beneath the allowed folder: a link on the
@@ -332,17 +338,32 @@ public sealed class SocketBackend : ChardevBackend
     private async Task ClientLoopAsync(Socket? connected, CancellationToken cancellationToken)
     {
         var peer = connected;
+        var refused = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             if (peer is null)
             {
                 try
                 {
-                    peer = await ConnectAsync(await ResolveAsync(cancellationToken), cancellationToken);
+                    peer = await ConnectAsync(await PeerEndPointAsync(cancellationToken), cancellationToken);
+                    refused = false;
                 }
                 catch (Exception ex) when (ex is SocketException or TimeoutException)
                 {
                     SetState(ChardevState.Connecting, $"{Describe()}: {ex.Message}");
+                    refused = false;
+                }
+                catch (DestinationRefusedException ex)
+                {
+                    // Not dialled; retried like a refused connection, as the name may be pointed back.
+                    // Logged once per run of refusals: a name that now points elsewhere is worth an operator's look.
+                    if (!refused)
+                    {
+                        LogDestinationRefused(Describe(), ex.Message);
+                    }
+
+                    refused = true;
+                    SetState(ChardevState.Connecting, ex.Message);
                 }
                 catch (ChardevException ex)
                 {

@@ -7,7 +7,7 @@ namespace CharWeb.Engine.Backends;
 /// QEMU <c>char-udp.c</c>: console input goes out as datagrams to <c>remote</c>; datagrams that
 /// arrive on <c>local</c> are the device's output. Async socket reads: no thread waits.
 /// </summary>
-public sealed class UdpBackend(UdpBackendOptions options) : ChardevBackend
+public sealed class UdpBackend(UdpBackendOptions options, DestinationPolicy destinations) : ChardevBackend
 {
     private readonly CancellationTokenSource _stop = new();
     private Socket? _socket;
@@ -17,15 +17,18 @@ public sealed class UdpBackend(UdpBackendOptions options) : ChardevBackend
     public static BackendKind Kind { get; } = BackendKind.Create<UdpBackendOptions>(
         "UDP datagrams: input is sent to remote, what arrives on local is output.",
         Validate,
-        (o, _) => new UdpBackend(o),
+        (o, c) => new UdpBackend(o, c.Destinations),
         (o, _) => o.Local is { Port: > 0 } local ? [new BackendClaim("local.port", $"udp:{local.Port}")] : []);
 
     public override string Filename => "udp";
 
     public override async ValueTask OpenAsync(CancellationToken cancellationToken)
     {
-        _remote = new IPEndPoint(await ResolveAsync(options.Remote!.Host, cancellationToken), options.Remote.Port);
-        var local = options.Local is { } l ? new IPEndPoint(await ResolveAsync(l.Host, cancellationToken), l.Port) : new IPEndPoint(_remote.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        // Resolved and judged once, before the socket exists: every datagram goes to this one address.
+        _remote = await destinations.ResolveAsync(options.Remote!.Host, options.Remote.Port, cancellationToken);
+        var local = options.Local is { } l
+            ? new IPEndPoint((await HostAddresses.ResolveAsync(l.Host, cancellationToken))[0], l.Port)
+            : new IPEndPoint(_remote.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         _socket = new Socket(local.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
@@ -79,6 +82,10 @@ public sealed class UdpBackend(UdpBackendOptions options) : ChardevBackend
             {
                 yield return new FieldError("remote.port", $"must be between 1 and 65535, got {remote.Port}");
             }
+            else if (!string.IsNullOrWhiteSpace(remote.Host) && context.Destinations.Refusal(remote.Host, remote.Port) is { } refused)
+            {
+                yield return new FieldError("remote", refused);
+            }
         }
 
         if (o.Local is { } local && (string.IsNullOrWhiteSpace(local.Host) || local.Port is < 0 or > 65535))
@@ -86,11 +93,6 @@ public sealed class UdpBackend(UdpBackendOptions options) : ChardevBackend
             yield return new FieldError(string.IsNullOrWhiteSpace(local.Host) ? "local.host" : "local.port", "must be a host and a port between 0 and 65535");
         }
     }
-
-    private static async Task<IPAddress> ResolveAsync(string host, CancellationToken cancellationToken) =>
-        IPAddress.TryParse(host, out var address)
-            ? address
-            : (await Dns.GetHostAddressesAsync(host, cancellationToken)).OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).First();
 
     private async Task ReceiveLoopAsync(Socket socket, CancellationToken cancellationToken)
     {

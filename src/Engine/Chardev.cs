@@ -163,9 +163,14 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         }
     }
 
-    /// <summary>Input into the device. Answers the bytes accepted: 0 when the device side is not connected.</summary>
-    public async ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    /// <summary>Input into the device from a writer that does not say who it is (<see cref="InputSource.Anonymous"/>).</summary>
+    public ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        WriteAsync(data, InputSource.Anonymous, cancellationToken);
+
+    /// <summary>Input into the device from <paramref name="source"/>. Answers the bytes accepted: 0 when the device side is not connected.</summary>
+    public async ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, InputSource source, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(source);
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
@@ -185,7 +190,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             int accepted;
             try
             {
-                accepted = await _backend.WriteAsync(data, cancellationToken);
+                accepted = await _backend.WriteAsync(data, source, cancellationToken);
             }
             catch (IOException ex)
             {

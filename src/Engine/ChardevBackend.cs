@@ -33,6 +33,10 @@ public abstract class ChardevBackend : IAsyncDisposable
     /// <summary>Console or REST input into the device; answers how many bytes were taken.</summary>
     public abstract ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
+    /// <summary>Input from a known writer; only kinds that keep state per writer (mux) look at who it is.</summary>
+    public virtual ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, InputSource source, CancellationToken cancellationToken) =>
+        WriteAsync(data, cancellationToken);
+
     /// <summary>Sends a break to the device; false where the kind has no such thing.</summary>
     public virtual ValueTask<bool> SendBreakAsync(CancellationToken cancellationToken) => ValueTask.FromResult(false);
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CharWeb.Engine.Backends;
 using CharWeb.Engine.Persistence;
 using Microsoft.Extensions.Logging;
 
@@ -126,7 +127,7 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
     public async Task<Chardev> ChangeBackendAsync(string id, BackendOptions? options, CancellationToken cancellationToken)
     {
         var chardev = Get(id);
-        var errors = ChardevValidator.ValidateBackend(options, backends, context, "");
+        var errors = ChardevValidator.ValidateBackend(options, backends, context, "").Concat(ChildChardevs.ValidateChange(id, options, context)).ToList();
         if (errors.Count > 0)
         {
             throw ChardevException.Invalid(errors);

@@ -106,7 +106,8 @@ internal static class ChardevEndpoints
         }
 
         // REST writes go through whoever holds the seat (automation types beside a watching person), and are audited.
-        var accepted = await chardev.WriteAsync(bytes, cancellationToken);
+        // One REST writer per user name: a mux escape split over two of its requests still works, and never touches a console's.
+        var accepted = await chardev.WriteAsync(bytes, InputSource.Named("rest:" + http.User.UserName()), cancellationToken);
         audit.Record(AuditActors.Of(http), "write", id, bytes.Length, chardev.Definition.AuditInput ? bytes : default, detail: $"rest, {accepted} accepted");
         return TypedResults.Ok(new WriteResponse(accepted));
     }

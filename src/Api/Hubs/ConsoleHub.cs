@@ -77,9 +77,9 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
         }
         else
         {
-            // Not attached: input as REST sends it, for callers that may operate this chardev.
+            // Not attached: input as REST sends it, for callers that may operate this chardev, and as the same writer.
             chardev = RequireOperator(id);
-            accepted = await chardev.WriteAsync(data, Context.ConnectionAborted);
+            accepted = await chardev.WriteAsync(data, InputSource.Named("rest:" + Context.User!.UserName()), Context.ConnectionAborted);
         }
 
         audit.Record(Actor, "write", id, data.Length, chardev.Definition.AuditInput ? data : default, detail: accepted == data.Length ? null : $"{accepted} accepted");

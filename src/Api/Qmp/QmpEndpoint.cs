@@ -161,7 +161,7 @@ internal static class QmpEndpoint
             throw new QapiException("Invalid base64 data");
         }
 
-        var accepted = await chardev.WriteAsync(bytes, cancellationToken);
+        var accepted = await chardev.WriteAsync(bytes, InputSource.Named("qmp:" + context.Actor.User), cancellationToken);
         context.Record("write", chardev.Id, bytes.Length, chardev.Definition.AuditInput ? bytes : null, $"qmp, {accepted} accepted");
         return null;
     }

@@ -152,7 +152,8 @@ public sealed class ConsoleSession : IAsyncDisposable
                 [new FieldError("data", "a spy console cannot write")]);
         }
 
-        return _chardev.WriteAsync(data, cancellationToken);
+        // The console is the writer: a mux keeps each console's half-typed escape apart.
+        return _chardev.WriteAsync(data, InputSource.Console(this), cancellationToken);
     }
 
     /// <summary>Whether this console may type now (it is not read-only, and holds the seat or there is none).</summary>

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -52,6 +54,29 @@ public sealed class ConsoleHubTests
         Assert.Equal(5, stats["inputDropped"]!.GetValue<long>());
         Assert.Equal(0, stats["inputBytes"]!.GetValue<long>());
         Assert.False(Directory.Exists(sub.FullName));
+    }
+
+    [Fact]
+    public async Task ARestWriteBetweenAConsolesMuxEscapeAndItsNextKeyIsDataNotACommand()
+    {
+        await using var server = await CharWebServer.StartAsync();
+        await server.CreateAsync("""{"id": "a", "backend": {"type": "ringbuf"}}""");
+        await server.CreateAsync("""{"id": "b", "backend": {"type": "ringbuf"}}""");
+        await server.CreateAsync("""{"id": "m", "backend": {"type": "mux", "chardevs": ["a", "b"]}}""");
+        await using var console = await HubConsole.ConnectAsync(server, keep: true);
+        await console.AttachAsync("m");
+
+        Assert.Equal(1, await console.Connection.InvokeAsync<int>("Write", "m", new byte[] { 0x01 }, CharWebServer.Timeout()));
+        await RestWriteAsync(server, "m", "c");
+        Assert.Equal("c", await RestReadAsync(server, "a"));
+
+        // The console's own next key completes its escape: the focus moves.
+        Assert.Equal(1, await console.Connection.InvokeAsync<int>("Write", "m", "c"u8.ToArray(), CharWebServer.Timeout()));
+        await HubConsole.UntilAsync(() => Task.FromResult(Encoding.UTF8.GetString(console.Bytes()).Contains("[b]", StringComparison.Ordinal)), "the console shows the focus on b");
+        await RestWriteAsync(server, "m", "y");
+
+        Assert.Equal("y", await RestReadAsync(server, "b"));
+        Assert.Equal("", await RestReadAsync(server, "a"));
     }
 
     [Fact]
@@ -136,4 +161,13 @@ public sealed class ConsoleHubTests
         Assert.Equal(40, after["rows"]!.GetValue<int>());
         Assert.False(after["readOnly"]!.GetValue<bool>());
     }
+
+    private static async Task RestWriteAsync(CharWebServer server, string id, string text)
+    {
+        using var response = await server.PostJsonAsync($"/api/chardevs/{id}/write", $$"""{"data": "{{text}}", "format": "utf8"}""");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private static async Task<string> RestReadAsync(CharWebServer server, string id) =>
+        (await server.Http.GetFromJsonAsync<JsonObject>($"/api/chardevs/{id}/read?format=utf8", CharWebServer.Timeout()))!["data"]!.GetValue<string>();
 }

@@ -182,6 +182,24 @@ public sealed class SocketBackendTests
     }
 
     [Fact]
+    public async Task TelnetServerTakesNopAsTwoBytesAndSkipsASubnegotiation()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var chardev = await engine.CreateAsync("tn", Tcp(server: true, port: 0) with { Telnet = true }, history: 64);
+        using var peer = new TcpClient();
+        await peer.ConnectAsync(IPAddress.Loopback, PortOf(chardev), EngineHarness.Timeout());
+        var stream = peer.GetStream();
+        await stream.ReadExactlyAsync(new byte[TelnetFilter.Negotiation.Length], EngineHarness.Timeout());
+
+        // "a" IAC NOP "b" IAC SB TERMINAL-TYPE IS "xterm" IAC SE "c": what a telnet client sends when asked its terminal.
+        await stream.WriteAsync(new byte[] { (byte)'a', 0xFF, 0xF1, (byte)'b', 0xFF, 0xFA, 24, 0, (byte)'x', (byte)'t', (byte)'e', (byte)'r', (byte)'m', 0xFF, 0xF0, (byte)'c' }, EngineHarness.Timeout());
+        await WaitUntilAsync(() => chardev.History().Length >= 3);
+
+        Assert.Equal("abc"u8.ToArray(), chardev.History());
+        Assert.Equal(3, chardev.Stats.OutputBytes);
+    }
+
+    [Fact]
     public async Task TwoServersCannotClaimOnePortAndBadAddressesAreRefused()
     {
         await using var engine = await EngineHarness.StartAsync();

@@ -10,7 +10,7 @@ public sealed class HubBackend(HubBackendOptions options, BackendContext context
 
     public static BackendKind Kind { get; } = BackendKind.Create<HubBackendOptions>(
         "Input goes to every child chardev; output of every child comes back.",
-        (o, c) => ChildChardevs.Validate(o.Chardevs, c),
+        (o, c) => ChildChardevs.Validate(o.Chardevs, c).Concat(ChildChardevs.ValidateHubChildren(o.Chardevs, c)),
         (o, c) => new HubBackend(o, c),
         (o, _) => ChildChardevs.Claims(o.Chardevs));
 

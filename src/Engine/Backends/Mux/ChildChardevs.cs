@@ -2,7 +2,7 @@ using CharWeb.Engine.Consoles;
 
 namespace CharWeb.Engine.Backends;
 
-/// <summary>What mux and hub share: their children must exist, be distinct, and are held by one parent only.</summary>
+/// <summary>What mux and hub share: their children must exist, be distinct, and are held by one parent only; a hub holds no hub or mux.</summary>
 internal static class ChildChardevs
 {
     public static IEnumerable<FieldError> Validate(IReadOnlyList<string>? ids, BackendContext context)
@@ -33,6 +33,36 @@ internal static class ChildChardevs
         }
     }
 
+    /// <summary>
+    /// QEMU's <c>char-hub.c</c> rule: a hub's children are neither hubs nor muxes ("multiplexers and
+    /// hub devices can't be stacked"). A mux over a hub stays allowed, as QEMU's <c>mux=on</c> on a hub is.
+    /// </summary>
+    public static IEnumerable<FieldError> ValidateHubChildren(IReadOnlyList<string>? ids, BackendContext context)
+    {
+        for (var i = 0; i < (ids?.Count ?? 0); i++)
+        {
+            // A repeated id is reported once, as a duplicate, by Validate.
+            if (ids![i] is { } id && !ids.Take(i).Contains(id) && context.Chardevs?.TryGet(id, out var child) == true && StackedKind(child.Definition.Backend) is { } kind)
+            {
+                yield return new FieldError($"chardevs[{i}]", $"chardev '{id}' is a {kind}: a hub's children cannot be hubs or muxes ({StackingRule})");
+            }
+        }
+    }
+
+    /// <summary>The same rule seen from the child: a chardev a hub holds may not become a hub or a mux.</summary>
+    public static IEnumerable<FieldError> ValidateChange(string id, BackendOptions? options, BackendContext context)
+    {
+        if (StackedKind(options) is not { } kind || context.Chardevs is not { } chardevs)
+        {
+            yield break;
+        }
+
+        foreach (var hub in chardevs.All.Where(c => c.Definition.Backend is HubBackendOptions h && (h.Chardevs ?? []).Contains(id)))
+        {
+            yield return new FieldError("type", $"chardev '{id}' is a child of hub '{hub.Id}' and cannot become a {kind} ({StackingRule})");
+        }
+    }
+
     /// <summary>Attaches the parent to each child as a console, in order.</summary>
     public static List<ChildConsole> Attach(IReadOnlyList<string> ids, BackendContext context, string parent, Action<ChildConsole, byte[]> output) =>
         ids.Select(id => new ChildConsole(context.Chardevs!.Get(id), parent, output)).ToList();
@@ -44,6 +74,15 @@ internal static class ChildChardevs
             await child.DisposeAsync();
         }
     }
+
+    private const string StackingRule = "QEMU: multiplexers and hub devices can't be stacked";
+
+    private static string? StackedKind(BackendOptions? options) => options switch
+    {
+        HubBackendOptions => "hub",
+        MuxBackendOptions => "mux",
+        _ => null,
+    };
 
     /// <summary>QEMU lets one frontend use a chardev: so does CharWeb, through claims.</summary>
     public static IEnumerable<BackendClaim> Claims(IReadOnlyList<string>? ids) =>

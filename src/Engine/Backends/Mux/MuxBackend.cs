@@ -7,14 +7,15 @@ namespace CharWeb.Engine.Backends;
 /// QEMU <c>char-mux.c</c> for a browser: consoles of the mux see the focused child's output and type
 /// into it; <c>C-a c</c> focuses the next child, <c>C-a h</c> prints help, <c>C-a b</c> sends a break,
 /// <c>C-a t</c> toggles timestamps, <c>C-a x</c> is ignored (there is no emulator to quit here),
-/// <c>C-a C-a</c> sends a literal C-a.
+/// <c>C-a C-a</c> sends a literal C-a. Each writer (console, REST caller) has its own escape state;
+/// the focus is shared.
 /// </summary>
 public sealed class MuxBackend(MuxBackendOptions options, BackendContext context) : ChardevBackend
 {
     private List<ChildConsole> _children = [];
     private readonly Lock _lock = new();
+    private readonly PendingEscapes _escapes = new();
     private int _focus;
-    private bool _escaped;
     private bool _timestamps;
     private bool _lineStart = true;
     private DateTimeOffset _timestampsSince;
@@ -38,39 +39,47 @@ public sealed class MuxBackend(MuxBackendOptions options, BackendContext context
         return ValueTask.CompletedTask;
     }
 
-    public override async ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    public override ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        WriteAsync(data, InputSource.Anonymous, cancellationToken);
+
+    /// <summary>
+    /// QEMU's <c>mux_proc_byte</c>, with the escape state kept per writer: QEMU's mux has one
+    /// terminal, a browser mux many, and one console's trailing C-a must not make another's next key a command.
+    /// </summary>
+    public override async ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, InputSource source, CancellationToken cancellationToken)
     {
+        var escaped = _escapes.Take(source);
         var forward = new List<byte>(data.Length);
         for (var i = 0; i < data.Length; i++)
         {
             var b = data.Span[i];
-            if (!_escaped && b == Escape)
+            if (!escaped && b == Escape)
             {
-                _escaped = true;
+                escaped = true;
                 continue;
             }
 
-            if (!_escaped)
+            if (!escaped)
             {
                 forward.Add(b);
                 continue;
             }
 
-            _escaped = false;
+            escaped = false;
             switch ((char)b)
             {
                 case var _ when b == Escape:
                     forward.Add(b);
                     break;
                 case 'c':
-                    await FlushAsync(forward, cancellationToken);
+                    await FlushAsync(forward, source, cancellationToken);
                     SwitchFocus();
                     break;
                 case 'h':
                     Say(Help());
                     break;
                 case 'b':
-                    await FlushAsync(forward, cancellationToken);
+                    await FlushAsync(forward, source, cancellationToken);
                     await Focused.SendBreakAsync(cancellationToken);
                     break;
                 case 't':
@@ -89,7 +98,12 @@ public sealed class MuxBackend(MuxBackendOptions options, BackendContext context
             }
         }
 
-        await FlushAsync(forward, cancellationToken);
+        if (escaped)
+        {
+            _escapes.Add(source);
+        }
+
+        await FlushAsync(forward, source, cancellationToken);
         return data.Length;
     }
 
@@ -105,11 +119,12 @@ public sealed class MuxBackend(MuxBackendOptions options, BackendContext context
 
     private Chardev Focused => _children[_focus].Child;
 
-    private async Task FlushAsync(List<byte> bytes, CancellationToken cancellationToken)
+    private async Task FlushAsync(List<byte> bytes, InputSource source, CancellationToken cancellationToken)
     {
         if (bytes.Count > 0)
         {
-            await Focused.WriteAsync(bytes.ToArray(), cancellationToken);
+            // The same writer on the child: a mux below this one keeps its escapes apart too.
+            await Focused.WriteAsync(bytes.ToArray(), source, cancellationToken);
             bytes.Clear();
         }
     }

@@ -35,7 +35,7 @@ public static class CharWebApp
             .Bind(builder.Configuration.GetSection(CharWebOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<CharWebOptions>, NetworkSettingsValidation>();
+        services.AddSingleton<IValidateOptions<CharWebOptions>, PolicySettingsValidation>();
 
         services.AddSerilog(
             // ASP.NET Core's request-start lines carry the full URL, and with it a hub's access_token: off unless configured on.
@@ -57,8 +57,10 @@ public static class CharWebApp
                 provider.GetRequiredService<ILoggerFactory>())
             {
                 Exec = ExecSettings.Read(builder.Configuration.GetSection(ExecSettings.Section)),
-                // Bad entries never get here: NetworkSettingsValidation refuses them at start.
+                // Bad entries never get here: PolicySettingsValidation refuses them at start.
                 Destinations = options.Network.Destinations(new List<FieldError>()),
+                Devices = options.Devices.Policy(),
+                Limits = options.Limits.ForEngine(),
             };
         });
         services.AddSingleton(provider =>

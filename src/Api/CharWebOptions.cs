@@ -27,6 +27,52 @@ public sealed class CharWebOptions
 
     /// <summary>Where socket clients and udp chardevs may connect and send.</summary>
     public NetworkSettings Network { get; set; } = new();
+
+    /// <summary>Which host devices serial and parallel chardevs may open.</summary>
+    public DeviceSettings Devices { get; set; } = new();
+
+    /// <summary>What this server holds at most.</summary>
+    public LimitSettings Limits { get; set; } = new();
+}
+
+/// <summary><c>CharWeb:Devices</c>: globs of the devices serial and parallel chardevs may open.</summary>
+public sealed class DeviceSettings
+{
+    /// <summary>Absolute globs (<c>*</c> and <c>?</c> stop at <c>/</c>); unset: serial ports, USB serial adapters, by-id links and parallel ports.</summary>
+    public List<string>? Allowed { get; set; }
+
+    public Engine.DevicePolicy Policy() => Allowed is null ? Engine.DevicePolicy.Default : new Engine.DevicePolicy(Allowed);
+}
+
+/// <summary><c>CharWeb:Limits</c>: what one server holds at most; over a limit is 409 <c>limit</c>.</summary>
+public sealed class LimitSettings
+{
+    private static readonly Engine.ChardevLimits Defaults = new();
+
+    [Range(1, 1_000_000)]
+    public int MaxChardevs { get; set; } = Defaults.MaxChardevs;
+
+    /// <summary>Bytes of all ringbufs and histories together.</summary>
+    [Range(0, long.MaxValue)]
+    public long MaxBufferBytes { get; set; } = Defaults.MaxBufferBytes;
+
+    [Range(1, 100_000)]
+    public int MaxConsolesPerChardev { get; set; } = Defaults.MaxConsolesPerChardev;
+
+    /// <summary>Consoles one hub connection may have attached at once.</summary>
+    [Range(1, 100_000)]
+    public int MaxConsolesPerConnection { get; set; } = 32;
+
+    /// <summary>Chardev-list watchers (<c>WatchChardevs</c>) one hub connection may run at once.</summary>
+    [Range(1, 1000)]
+    public int MaxWatchersPerConnection { get; set; } = 4;
+
+    public Engine.ChardevLimits ForEngine() => new()
+    {
+        MaxChardevs = MaxChardevs,
+        MaxBufferBytes = MaxBufferBytes,
+        MaxConsolesPerChardev = MaxConsolesPerChardev,
+    };
 }
 
 /// <summary><c>CharWeb:Network</c>: where socket clients and udp chardevs may connect and send.</summary>

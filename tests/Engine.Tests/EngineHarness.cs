@@ -27,7 +27,7 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public static async Task<EngineHarness> StartAsync(
         string? dataDir = null, IEnumerable<ChardevDefinition>? declared = null, IEnumerable<string>? allowedPaths = null, IReadOnlyList<string>? allowedPrograms = null,
-        ExecPolicy? exec = null, DevicePolicy? devices = null, DestinationPolicy? destinations = null)
+        ExecPolicy? exec = null, DevicePolicy? devices = null, DestinationPolicy? destinations = null, ChardevLimits? limits = null)
     {
         dataDir ??= Directory.CreateTempSubdirectory("charweb-engine-").FullName;
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
@@ -38,6 +38,7 @@ internal sealed class EngineHarness : IAsyncDisposable
             Exec = exec ?? (allowedPrograms is null ? ExecPolicy.None : new ExecPolicy(allowedPrograms.Select(p => new ExecProgram(p)))),
             Devices = devices ?? DevicePolicy.Default,
             Destinations = destinations ?? DestinationPolicy.Loopback,
+            Limits = limits ?? new ChardevLimits(),
         };
         var database = new ChardevDatabase(Path.Combine(dataDir, "charweb.db"), EngineJson.Create(backends));
         var registry = new ChardevRegistry(backends, context, database, NullLogger<ChardevRegistry>.Instance);
@@ -75,16 +76,6 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public Task<Chardev> CreateAsync(string id, BackendOptions backend, int history = 0, string? logfile = null, bool logappend = false) =>
         Registry.CreateAsync(new ChardevDefinition { Id = id, Backend = backend, History = history, Logfile = logfile, Logappend = logappend }, Timeout());
-
-    /// <summary>Polls <paramref name="condition"/> (work on another task or thread) until it holds or the timeout fires.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, int seconds = 20)
-    {
-        var timeout = Timeout(seconds);
-        while (!condition())
-        {
-            await Task.Delay(5, timeout);
-        }
-    }
 
     public async ValueTask DisposeAsync() => await Registry.DisposeAsync();
 }

@@ -29,7 +29,24 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
     /// <summary>Attaches this caller as a console: history first, then live output, in order, with events in between.</summary>
     public async IAsyncEnumerable<byte[]> Attach(string id, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var session = Open(Required(id));
+        var load = ConnectionLoad.Of(Context);
+        var max = limits.Value.Limits.MaxConsolesPerConnection;
+        if (!load.TryAddConsole(max))
+        {
+            throw new HubException($"this connection has {max} consoles attached, the most allowed (CharWeb:Limits:MaxConsolesPerConnection)");
+        }
+
+        ConsoleSession session;
+        try
+        {
+            session = Open(Required(id));
+        }
+        catch
+        {
+            load.RemoveConsole();
+            throw;
+        }
+
         var caller = Clients.Caller;
         var actor = Actor;
         audit.Record(actor, "attach", id, detail: session.ReadOnly ? "read-only" : "read-write");
@@ -48,6 +65,7 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
         }
         finally
         {
+            load.RemoveConsole();
             await session.DisposeAsync();
             audit.Record(actor, "detach", id, session.BytesSent, detail: $"{session.BytesLost} bytes lost");
         }
@@ -134,6 +152,13 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
     /// <summary>The chardev list, sent again whenever a chardev is created, removed or changes state, and with fresh stats.</summary>
     public async IAsyncEnumerable<List<Dictionary<string, object?>>> WatchChardevs([EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var load = ConnectionLoad.Of(Context);
+        var max = limits.Value.Limits.MaxWatchersPerConnection;
+        if (!load.TryAddWatcher(max))
+        {
+            throw new HubException($"this connection runs {max} chardev-list watchers, the most allowed (CharWeb:Limits:MaxWatchersPerConnection)");
+        }
+
         var dirty = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
         void OnEvent(ChardevEvent e) => dirty.Writer.TryWrite(true);
         registry.EventRaised += OnEvent;
@@ -167,6 +192,7 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
         finally
         {
             registry.EventRaised -= OnEvent;
+            load.RemoveWatcher();
         }
     }
 

@@ -103,6 +103,9 @@ public sealed class PeerFaultTests
         {
             ["CharWeb:Exec:Allowed:0"] = "/bin/sh",
             ["CharWeb:AllowedPaths:0"] = "/dev",
+            // socat's pty pairs: the links it makes in the data folder and the ptys they lead to.
+            ["CharWeb:Devices:Allowed:0"] = Path.Combine(Path.GetTempPath(), "charweb-api-*", "tty*"),
+            ["CharWeb:Devices:Allowed:1"] = "/dev/pts/*",
         });
         await server.CreateAsync("""{"id": "bystander", "backend": {"type": "ringbuf", "size": 64}}""");
         return server;

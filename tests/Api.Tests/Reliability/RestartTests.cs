@@ -79,6 +79,72 @@ public sealed class RestartTests
         }
     }
 
+    /// <summary>
+    /// Each chunk a chardev logs is handed to the kernel unbuffered, so SIGKILL loses none of it; a
+    /// restart reopens the log and a file output for append, never emptying them.
+    /// </summary>
+    [Fact]
+    public async Task SigkillKeepsEveryLoggedByteAndTheRestartAppends()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("charweb-restart-").FullName;
+        var sent = new byte[200_000];
+        new Random(7).NextBytes(sent);
+        await using (var first = await PublishedServer.StartAsync(dataDir))
+        {
+            await CreateAsync(first, """{"id": "echo", "logfile": "logs/echo.log", "backend": {"type": "testdev"}}""");
+            await CreateAsync(first, """{"id": "out", "backend": {"type": "file", "path": "out.txt"}}""");
+            foreach (var chunk in sent.Chunk(50_000))
+            {
+                await WriteAsync(first, "echo", chunk);
+                await WriteAsync(first, "out", chunk);
+            }
+
+            // Every byte the device said is counted before the kill.
+            await UntilAsync(async () => (await ChardevAsync(first, "echo"))["stats"]!["outputBytes"]!.GetValue<long>() == sent.Length);
+            await first.KillAsync();
+        }
+
+        Assert.Equal(sent, await File.ReadAllBytesAsync(Path.Combine(dataDir, "logs", "echo.log"), CharWebServer.Timeout()));
+        Assert.Equal(sent, await File.ReadAllBytesAsync(Path.Combine(dataDir, "out.txt"), CharWebServer.Timeout()));
+
+        await using (var second = await PublishedServer.StartAsync(dataDir))
+        {
+            Assert.Equal(sent, await File.ReadAllBytesAsync(Path.Combine(dataDir, "logs", "echo.log"), CharWebServer.Timeout()));
+            await WriteAsync(second, "echo", "after"u8.ToArray());
+            await WriteAsync(second, "out", "after"u8.ToArray());
+            await UntilAsync(async () => (await ChardevAsync(second, "echo"))["stats"]!["outputBytes"]!.GetValue<long>() == 5);
+        }
+
+        byte[] appended = [.. sent, .. Encoding.ASCII.GetBytes("after")];
+        Assert.Equal(appended, await File.ReadAllBytesAsync(Path.Combine(dataDir, "logs", "echo.log"), CharWebServer.Timeout()));
+        Assert.Equal(appended, await File.ReadAllBytesAsync(Path.Combine(dataDir, "out.txt"), CharWebServer.Timeout()));
+    }
+
+    private static async Task CreateAsync(PublishedServer server, string body)
+    {
+        using var created = await server.Http.PostAsync("/api/chardevs", new StringContent(body, Encoding.UTF8, "application/json"), CharWebServer.Timeout());
+        Assert.True(created.IsSuccessStatusCode, body + " -> " + await created.Content.ReadAsStringAsync(CharWebServer.Timeout()));
+    }
+
+    private static async Task WriteAsync(PublishedServer server, string id, byte[] data)
+    {
+        using var written = await server.Http.PostAsJsonAsync($"/api/chardevs/{id}/write", new { data = Convert.ToBase64String(data), format = "base64" }, CharWebServer.Timeout());
+        var answer = (await written.Content.ReadFromJsonAsync<JsonObject>(CharWebServer.Timeout()))!;
+        Assert.Equal(data.Length, answer["accepted"]!.GetValue<int>());
+    }
+
+    private static async Task<JsonObject> ChardevAsync(PublishedServer server, string id) =>
+        (await server.Http.GetFromJsonAsync<JsonObject>($"/api/chardevs/{id}", CharWebServer.Timeout()))!;
+
+    private static async Task UntilAsync(Func<Task<bool>> condition)
+    {
+        var timeout = CharWebServer.Timeout();
+        while (!await condition())
+        {
+            await Task.Delay(20, timeout);
+        }
+    }
+
     private static async Task<JsonArray> ListAsync(PublishedServer server) =>
         (await server.Http.GetFromJsonAsync<JsonArray>("/api/chardevs", CharWebServer.Timeout()))!;
 
@@ -93,5 +159,4 @@ public sealed class RestartTests
             await Task.Delay(20, timeout);
         }
     }
-
 }

@@ -202,7 +202,8 @@ public sealed class ExecBackendTests
 
         var job = after.Registry.Get("job");
         Assert.Equal(ChardevState.Failed, job.State);
-        Assert.Equal("""'/bin/sh' with arguments ["-c", "read x"] is not allowed by CharWeb:Exec:Allowed""", job.LastError);
+        Assert.StartsWith("refused by today's policy: backend.args: '/bin/sh' runs only with the arguments", job.LastError);
+        Assert.Equal("refused", job.Filename);
         Assert.Null(job.PtyPath);
     }
 

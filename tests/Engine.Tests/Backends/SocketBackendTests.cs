@@ -355,7 +355,7 @@ public sealed class SocketBackendTests
         restarted.Time.Advance(TimeSpan.FromSeconds(1));
 
         Assert.Equal(ChardevState.Failed, chardev.State);
-        Assert.Equal($"127.0.0.2:{port} is not an allowed destination (CharWeb:Network:AllowedDestinations: 127.0.0.1/32)", chardev.LastError);
+        Assert.Equal($"refused by today's policy: backend.addr: 127.0.0.2:{port} is not an allowed destination (CharWeb:Network:AllowedDestinations: 127.0.0.1/32)", chardev.LastError);
         Assert.False(listener.Pending());
     }
 

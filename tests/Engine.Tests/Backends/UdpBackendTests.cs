@@ -91,7 +91,7 @@ public sealed class UdpBackendTests
 
         Assert.Equal(0, accepted);
         Assert.Equal(ChardevState.Failed, chardev.State);
-        Assert.Equal($"127.0.0.2:{PortOf(receiver)} is not an allowed destination (CharWeb:Network:AllowedDestinations: 127.0.0.1/32)", chardev.LastError);
+        Assert.Equal($"refused by today's policy: backend.remote: 127.0.0.2:{PortOf(receiver)} is not an allowed destination (CharWeb:Network:AllowedDestinations: 127.0.0.1/32)", chardev.LastError);
         Assert.Equal(0, receiver.Available);
     }
 

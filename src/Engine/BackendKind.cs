@@ -100,4 +100,8 @@ public sealed class BackendKind
 /// <summary>Something one chardev holds alone, and the option field that names it.</summary>
 /// <param name="Field">The option, relative to the backend options (e.g. <c>path</c>).</param>
 /// <param name="Resource">What is held, e.g. <c>file:/srv/charweb/data/out.txt</c>.</param>
-public sealed record BackendClaim(string Field, string Resource);
+public sealed record BackendClaim(string Field, string Resource)
+{
+    /// <summary>Another resource that may not be held (by another chardev) while this one is, and why.</summary>
+    public (string Resource, string Reason)? Excludes { get; init; }
+}

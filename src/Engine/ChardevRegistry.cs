@@ -127,14 +127,16 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
     public async Task<Chardev> ChangeBackendAsync(string id, BackendOptions? options, CancellationToken cancellationToken)
     {
         var chardev = Get(id);
-        var errors = ChardevValidator.ValidateBackend(options, backends, context, "").Concat(ChildChardevs.ValidateChange(id, options, context)).ToList();
+        var errors = ChardevValidator.ValidateBackend(options, backends, context, "");
         if (errors.Count > 0)
         {
             throw ChardevException.Invalid(errors);
         }
 
         var changed = chardev.Definition with { Backend = options };
-        _ledger.BeginChange(id, ClaimsOf(changed), BufferBytesOf(changed), BufferField(changed, ""));
+        // PUT's body is the backend: its errors name fields inside it, as validation does.
+        var claims = ClaimsOf(changed).Select(c => c.Field.StartsWith("backend.", StringComparison.Ordinal) ? c with { Field = c.Field["backend.".Length..] } : c).ToList();
+        _ledger.BeginChange(id, claims, BufferBytesOf(changed), BufferField(changed, ""));
         var committed = false;
         try
         {
@@ -243,6 +245,11 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
         if (definition.Logfile is not null)
         {
             claims.Add(new BackendClaim("logfile", "file:" + context.Paths.FullPath(definition.Logfile)));
+        }
+
+        if (definition.Backend is IChardevOfChardevs)
+        {
+            claims.Add(ChildChardevs.SelfClaim(definition.Id) with { Field = "backend.type" });
         }
 
         return claims;

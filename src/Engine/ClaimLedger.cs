@@ -13,17 +13,6 @@ internal sealed class ClaimLedger(ChardevLimits limits)
     private readonly Dictionary<string, string> _holders = new(StringComparer.Ordinal);
     private long _bufferBytes;
 
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _entries.Count;
-            }
-        }
-    }
-
     /// <summary>Takes <paramref name="id"/> with its claims and buffers, or throws saying which rule refuses it.</summary>
     public void Take(string id, IReadOnlyList<BackendClaim> claims, long bufferBytes, string bufferField)
     {
@@ -108,6 +97,7 @@ internal sealed class ClaimLedger(ChardevLimits limits)
 
             var fresh = claims.Where(c => !_holders.TryGetValue(c.Resource, out var holder) || holder != id).ToList();
             CheckBuffers(bufferBytes, entry.BufferBytes, bufferField);
+            CheckTwice(claims);
             CheckClaims(id, fresh);
             CheckNoCycle(id, claims);
             _entries[id] = entry with { Pending = new Entry(fresh, Math.Max(0, bufferBytes - entry.BufferBytes)) { Claims = fresh, Final = claims, FinalBytes = bufferBytes } };
@@ -151,7 +141,8 @@ internal sealed class ClaimLedger(ChardevLimits limits)
         }
     }
 
-    private void CheckClaims(string id, IReadOnlyList<BackendClaim> claims)
+    /// <summary>One chardev may not claim one thing twice (its log and its file output, say).</summary>
+    private static void CheckTwice(IReadOnlyList<BackendClaim> claims)
     {
         var twice = claims.GroupBy(c => c.Resource).Where(g => g.Count() > 1)
             .Select(g => new FieldError(g.Last().Field, $"is the same file as {g.First().Field}")).ToList();
@@ -159,8 +150,13 @@ internal sealed class ClaimLedger(ChardevLimits limits)
         {
             throw ChardevException.Invalid(twice);
         }
+    }
 
+    private void CheckClaims(string id, IReadOnlyList<BackendClaim> claims)
+    {
+        CheckTwice(claims);
         var errors = new List<FieldError>();
+        var rules = new List<FieldError>();
         foreach (var claim in claims)
         {
             if (_holders.TryGetValue(claim.Resource, out var holder) && holder != id)
@@ -171,6 +167,15 @@ internal sealed class ClaimLedger(ChardevLimits limits)
             {
                 errors.Add(new FieldError(claim.Field, $"no chardev is named '{child}'"));
             }
+            else if (claim.Excludes is { } excluded && _holders.TryGetValue(excluded.Resource, out var other) && other != id)
+            {
+                rules.Add(new FieldError(claim.Field, $"{excluded.Reason}; chardev '{other}' stands in the way"));
+            }
+        }
+
+        if (rules.Count > 0)
+        {
+            throw ChardevException.Invalid(rules);
         }
 
         if (errors.Count > 0)

@@ -154,6 +154,39 @@ public sealed class ClaimLedgerTests
         Assert.True(engine.Registry.TryGet("y", out _));
     }
 
+    [Fact]
+    public async Task AChildCannotTurnIntoAMuxWhileAHubIsTakingIt()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        await engine.CreateAsync("x", new TestdevBackendOptions());
+        await engine.CreateAsync("y", new TestdevBackendOptions());
+        await engine.CreateAsync("z", new TestdevBackendOptions());
+        await engine.CreateAsync("h", new HubBackendOptions { Chardevs = ["y"] });
+        await using var database = await LockDatabaseAsync(engine);
+
+        var hubTakesX = Task.Run(() => engine.Registry.ChangeBackendAsync("h", new HubBackendOptions { Chardevs = ["x"] }, EngineHarness.Timeout()));
+        await EngineHarness.WaitUntilAsync(() => engine.Registry.Get("h").Filename == "hub:x", "h's change to wait on the database");
+        var xBecomesMux = await Assert.ThrowsAsync<ChardevException>(() => engine.Registry.ChangeBackendAsync("x", new MuxBackendOptions { Chardevs = ["z"] }, EngineHarness.Timeout()));
+        await database.DisposeAsync();
+        await hubTakesX.WaitAsync(EngineHarness.Timeout());
+
+        Assert.Contains("chardev 'x' is a child of a hub and cannot become a hub or a mux (QEMU: multiplexers and hub devices can't be stacked); chardev 'h' stands in the way", xBecomesMux.Message);
+        Assert.IsType<TestdevBackendOptions>(engine.Registry.Get("x").Definition.Backend);
+        Assert.Equal(["x"], ((HubBackendOptions)engine.Registry.Get("h").Definition.Backend!).Chardevs);
+    }
+
+    [Fact]
+    public async Task AHotSwapOntoItsOwnLogfileIsRefused()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        await engine.CreateAsync("echo", new TestdevBackendOptions(), logfile: "echo.log");
+
+        var error = await Assert.ThrowsAsync<ChardevException>(() => engine.Registry.ChangeBackendAsync("echo", new FileBackendOptions { Path = "echo.log" }, EngineHarness.Timeout()));
+
+        Assert.Contains("is the same file as", error.Message);
+        Assert.IsType<TestdevBackendOptions>(engine.Registry.Get("echo").Definition.Backend);
+    }
+
     /// <summary>Another writer holding the database: the registry's next store waits for it.</summary>
     private static async Task<SqliteConnection> LockDatabaseAsync(EngineHarness engine)
     {

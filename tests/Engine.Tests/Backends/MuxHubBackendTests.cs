@@ -225,8 +225,9 @@ public sealed class MuxHubBackendTests
         Assert.Equal(ChardevErrorKind.Invalid, childToHub.Kind);
         var error = Assert.Single(childToHub.Errors);
         Assert.Equal("type", error.Field);
-        Assert.Equal("chardev 'b' is a child of hub 'h' and cannot become a hub (QEMU: multiplexers and hub devices can't be stacked)", error.Message);
-        Assert.Contains("chardev 'a' is a child of hub 'inner' and cannot become a mux", Assert.Single(childToMux.Errors).Message);
+        Assert.Equal("chardev 'b' is a child of a hub and cannot become a hub or a mux (QEMU: multiplexers and hub devices can't be stacked); chardev 'h' stands in the way", error.Message);
+        Assert.Contains("chardev 'a' is a child of a hub and cannot become a hub or a mux", Assert.Single(childToMux.Errors).Message);
+        Assert.Contains("chardev 'inner' stands in the way", childToMux.Errors[0].Message);
         Assert.IsType<HubBackendOptions>(engine.Registry.Get("h").Definition.Backend);
         Assert.IsType<NullBackendOptions>(engine.Registry.Get("b").Definition.Backend);
         Assert.IsType<NullBackendOptions>(engine.Registry.Get("a").Definition.Backend);

@@ -12,7 +12,7 @@ public sealed class HubBackend(HubBackendOptions options, BackendContext context
         "Input goes to every child chardev; output of every child comes back.",
         (o, c) => ChildChardevs.Validate(o.Chardevs, c).Concat(ChildChardevs.ValidateHubChildren(o.Chardevs, c)),
         (o, c) => new HubBackend(o, c),
-        (o, _) => ChildChardevs.Claims(o.Chardevs));
+        (o, _) => ChildChardevs.HubClaims(o.Chardevs));
 
     public override string Filename => "hub:" + string.Join(",", options.Chardevs);
 

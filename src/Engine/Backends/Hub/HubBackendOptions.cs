@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace CharWeb.Engine.Backends;
 
 /// <summary>QEMU's <c>hub</c>: input goes to every child, output of every child comes back.</summary>
-public sealed record HubBackendOptions : BackendOptions
+public sealed record HubBackendOptions : BackendOptions, IChardevOfChardevs
 {
     public override string Type => "hub";
 

@@ -49,20 +49,6 @@ internal static class ChildChardevs
         }
     }
 
-    /// <summary>The same rule seen from the child: a chardev a hub holds may not become a hub or a mux.</summary>
-    public static IEnumerable<FieldError> ValidateChange(string id, BackendOptions? options, BackendContext context)
-    {
-        if (StackedKind(options) is not { } kind || context.Chardevs is not { } chardevs)
-        {
-            yield break;
-        }
-
-        foreach (var hub in chardevs.All.Where(c => c.Definition.Backend is HubBackendOptions h && (h.Chardevs ?? []).Contains(id)))
-        {
-            yield return new FieldError("type", $"chardev '{id}' is a child of hub '{hub.Id}' and cannot become a {kind} ({StackingRule})");
-        }
-    }
-
     /// <summary>Attaches the parent to each child as a console, in order.</summary>
     public static List<ChildConsole> Attach(IReadOnlyList<string> ids, BackendContext context, string parent, Action<ChildConsole, byte[]> output) =>
         ids.Select(id => new ChildConsole(context.Chardevs!.Get(id), parent, output)).ToList();
@@ -87,4 +73,24 @@ internal static class ChildChardevs
     /// <summary>QEMU lets one frontend use a chardev: so does CharWeb, through claims.</summary>
     public static IEnumerable<BackendClaim> Claims(IReadOnlyList<string>? ids) =>
         (ids ?? []).OfType<string>().Distinct().Select(id => new BackendClaim("chardevs", ChardevRegistry.ChildClaim(id)));
+
+    /// <summary>
+    /// A hub's hold on its children, which no hub or mux may be: checked by the registry in the
+    /// same step as the claim, so a child cannot turn into a hub while its hub is being made.
+    /// </summary>
+    public static IEnumerable<BackendClaim> HubClaims(IReadOnlyList<string>? ids) =>
+        Claims(ids).Concat((ids ?? []).OfType<string>().Distinct().Select(id => new BackendClaim("chardevs", HubChildClaim(id))
+        {
+            Excludes = (StackedClaim(id), $"chardev '{id}' is a hub or a mux: a hub's children cannot be hubs or muxes ({StackingRule})"),
+        }));
+
+    /// <summary>What a mux or hub holds of itself: no hub may hold it as a child.</summary>
+    public static BackendClaim SelfClaim(string id) => new("type", StackedClaim(id))
+    {
+        Excludes = (HubChildClaim(id), $"chardev '{id}' is a child of a hub and cannot become a hub or a mux ({StackingRule})"),
+    };
+
+    private static string HubChildClaim(string id) => "hub-child:" + id;
+
+    private static string StackedClaim(string id) => "stacked:" + id;
 }

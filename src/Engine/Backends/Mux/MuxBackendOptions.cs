@@ -4,7 +4,7 @@ using System.ComponentModel.DataAnnotations;
 namespace CharWeb.Engine.Backends;
 
 /// <summary>QEMU's <c>mux</c>: one console switched between child chardevs with Ctrl-A escapes.</summary>
-public sealed record MuxBackendOptions : BackendOptions
+public sealed record MuxBackendOptions : BackendOptions, IChardevOfChardevs
 {
     public override string Type => "mux";
 

@@ -17,9 +17,8 @@ public sealed partial class SocketBackend : ChardevBackend
 
     private readonly SocketBackendOptions _options;
     private readonly SocketAddressOptions _addr;
-    private readonly string? _unixPath;
+    private readonly UnixSocketFile? _unixFile;
     private readonly TimeProvider _time;
-    private readonly PathPolicy _paths;
     private readonly DestinationPolicy _destinations;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -29,16 +28,13 @@ public sealed partial class SocketBackend : ChardevBackend
     private Task _loop = Task.CompletedTask;
     private string _filename;
     private int _boundPort;
-    private Microsoft.Win32.SafeHandles.SafeFileHandle? _socketFolder;
-    private ConfinedFile.Identity? _socketFile;
 
     private SocketBackend(SocketBackendOptions options, BackendContext context)
     {
         _options = options;
         _addr = options.Addr!;
-        _unixPath = _addr.Type == "unix" ? context.Paths.FullPath(_addr.Path!) : null;
+        _unixFile = _addr.Type == "unix" ? new UnixSocketFile(context.Paths.FullPath(_addr.Path!), context.Paths) : null;
         _time = context.Time;
-        _paths = context.Paths;
         _destinations = context.Destinations;
         _logger = context.Loggers.CreateLogger<SocketBackend>();
         _boundPort = _addr.Port ?? 0;
@@ -58,7 +54,7 @@ public sealed partial class SocketBackend : ChardevBackend
     {
         if (_options.Server)
         {
-            _listener = Listen(await ListenEndPointAsync(cancellationToken));
+            _listener = _unixFile is not null ? _unixFile.Listen(backlog: 1) : Listen(await ListenEndPointAsync(cancellationToken));
             SetListening();
             _loop = AcceptLoopAsync(_stop.Token);
             return;
@@ -121,17 +117,7 @@ public sealed partial class SocketBackend : ChardevBackend
         }
 
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        // Only the socket file this server bound is removed, and only while it is still that file.
-        if (_socketFolder is { } folder)
-        {
-            var name = Path.GetFileName(_unixPath!);
-            if (_socketFile is { } made && ConfinedFile.Describe(folder, name) is { IsSocket: true } now && now.Device == made.Device && now.Inode == made.Inode)
-            {
-                ConfinedFile.Unlink(folder, name);
-            }
-
-            folder.Dispose();
-        }
+        _unixFile?.Dispose();
 
         _stop.Dispose();
         await base.DisposeAsync();
@@ -210,51 +196,21 @@ public sealed partial class SocketBackend : ChardevBackend
         }
     }
 
-    private async Task<EndPoint> ListenEndPointAsync(CancellationToken cancellationToken) =>
-        _unixPath is not null
-            ? UnixEndPoint()
-            : new IPEndPoint((await HostAddresses.ResolveAsync(_addr.Host!, cancellationToken))[0], _addr.Port ?? 0);
+    private async Task<IPEndPoint> ListenEndPointAsync(CancellationToken cancellationToken) =>
+        new((await HostAddresses.ResolveAsync(_addr.Host!, cancellationToken))[0], _addr.Port ?? 0);
 
     /// <summary>A client's peer, resolved and judged afresh at every connect: a name rebound since creation gets no further.</summary>
     private async Task<EndPoint> PeerEndPointAsync(CancellationToken cancellationToken) =>
-        _unixPath is not null
-            ? UnixEndPoint()
+        _unixFile is not null
+            ? _unixFile.PeerEndPoint()
             : await _destinations.ResolveAsync(_addr.Host!, _addr.Port!.Value, cancellationToken);
 
-    /// <summary>
-    /// The socket file named through its folder, opened beneath the allowed folder: a link on the
-    /// way cannot move it elsewhere, and a link as the socket itself is refused.
-    /// </summary>
-    private UnixDomainSocketEndPoint UnixEndPoint()
+    private Socket Listen(IPEndPoint endpoint)
     {
-        _socketFolder ??= _paths.OpenFolderOf("addr.path", _unixPath!);
-        var name = Path.GetFileName(_unixPath!);
-        if (ConfinedFile.Describe(_socketFolder, name) is { } existing && !existing.IsSocket && !_options.Server)
-        {
-            throw ChardevException.Invalid("addr.path", $"{_unixPath} is {existing.Kind}, not a socket");
-        }
-
-        return new UnixDomainSocketEndPoint(ConfinedFile.ProcPath(_socketFolder, name));
-    }
-
-    private Socket Listen(EndPoint endpoint)
-    {
-        if (_unixPath is not null)
-        {
-            RemoveStaleSocket(_socketFolder!, _unixPath, (UnixDomainSocketEndPoint)endpoint);
-            var unix = ConfinedFile.ListenUnix(endpoint.ToString()!, backlog: 1);
-            _socketFile = ConfinedFile.Describe(_socketFolder!, Path.GetFileName(_unixPath));
-            return unix;
-        }
-
         var listener = NewSocket(endpoint);
         try
         {
-            if (endpoint is IPEndPoint)
-            {
-                listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            }
-
+            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             listener.Bind(endpoint);
             listener.Listen(1);
             if (listener.LocalEndPoint is IPEndPoint bound)
@@ -269,43 +225,6 @@ public sealed partial class SocketBackend : ChardevBackend
             listener.Dispose();
             throw;
         }
-    }
-
-    /// <summary>
-    /// A socket file left by a crashed server (a socket of this server's user that nobody answers
-    /// on) is removed; anything else is left alone and refused: a regular file, another user's
-    /// socket, one that a live program listens on.
-    /// </summary>
-    private static void RemoveStaleSocket(Microsoft.Win32.SafeHandles.SafeFileHandle folder, string path, UnixDomainSocketEndPoint endpoint)
-    {
-        var name = Path.GetFileName(path);
-        if (ConfinedFile.Describe(folder, name) is not { } existing)
-        {
-            return;
-        }
-
-        if (!existing.IsSocket)
-        {
-            throw ChardevException.Invalid("addr.path", $"{path} is {existing.Kind}, not a socket; CharWeb removes only a stale socket of its own");
-        }
-
-        if (existing.Owner != Tmds.Linux.LibC.geteuid())
-        {
-            throw ChardevException.Invalid("addr.path", $"{path} is a socket of another user (uid {existing.Owner}); CharWeb removes only a stale socket of its own");
-        }
-
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(endpoint);
-        }
-        catch (SocketException)
-        {
-            ConfinedFile.Unlink(folder, name);
-            return;
-        }
-
-        throw new IOException($"{path} is in use: another program listens on it");
     }
 
     private async Task AcceptLoopAsync(CancellationToken cancellationToken)
@@ -511,13 +430,13 @@ public sealed partial class SocketBackend : ChardevBackend
 
     /// <summary>QEMU's address string: <c>tcp:127.0.0.1:4555,server=on</c> or <c>unix:/run/x.sock,server=on</c>.</summary>
     private string Describe() =>
-        _unixPath is not null ? $"unix:{_unixPath}{ServerFlag}" : $"{Protocol}:{Bracket(_addr.Host!)}:{_boundPort}{ServerFlag}";
+        _unixFile is not null ? $"unix:{_unixFile.Path}{ServerFlag}" : $"{Protocol}:{Bracket(_addr.Host!)}:{_boundPort}{ServerFlag}";
 
     /// <summary>QEMU's connected form: <c>tcp:local,server=on &lt;-&gt; peer</c>.</summary>
     private string Connected(Socket peer) =>
         peer.LocalEndPoint is IPEndPoint local && peer.RemoteEndPoint is IPEndPoint remote
             ? $"{Protocol}:{Bracket(local.Address.ToString())}:{local.Port}{ServerFlag} <-> {Bracket(remote.Address.ToString())}:{remote.Port}"
-            : $"unix:{_unixPath}{ServerFlag}";
+            : $"unix:{_unixFile!.Path}{ServerFlag}";
 
     private static string Bracket(string host) => host.Contains(':') ? $"[{host}]" : host;
 }

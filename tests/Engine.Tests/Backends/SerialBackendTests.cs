@@ -69,10 +69,8 @@ public sealed class SerialBackendTests
     public async Task AnotherUsersTerminalIsNotAnAllowedDeviceByDefault()
     {
         var dataDir = Directory.CreateTempSubdirectory("charweb-engine-").FullName;
-        var a = Path.Combine(dataDir, "ttyA");
-        await using var pair = Socat.Start("-d", "-d", $"pty,raw,echo=0,link={a}", $"pty,raw,echo=0,link={Path.Combine(dataDir, "ttyB")}");
-        await WaitUntilAsync(() => File.Exists(a));
-        var pts = new FileInfo(a).ResolveLinkTarget(returnFinalTarget: true)!.FullName;
+        await using var pair = await PtyPairAsync(dataDir);
+        var pts = new FileInfo(Path.Combine(dataDir, "ttyA")).ResolveLinkTarget(returnFinalTarget: true)!.FullName;
         await using var engine = await EngineHarness.StartAsync(dataDir);
 
         var direct = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("s", new SerialBackendOptions { Path = pts }));
@@ -86,9 +84,7 @@ public sealed class SerialBackendTests
     public async Task AnAllowedNameThatLeadsToADeviceOutsideTheListIsRefused()
     {
         var dataDir = Directory.CreateTempSubdirectory("charweb-engine-").FullName;
-        var a = Path.Combine(dataDir, "ttyA");
-        await using var pair = Socat.Start("-d", "-d", $"pty,raw,echo=0,link={a}", $"pty,raw,echo=0,link={Path.Combine(dataDir, "ttyB")}");
-        await WaitUntilAsync(() => File.Exists(a));
+        await using var pair = await PtyPairAsync(dataDir);
         // The link's name is allowed; the pty it leads to is not.
         await using var engine = await EngineHarness.StartAsync(dataDir, devices: new DevicePolicy([Path.Combine(dataDir, "tty*")]));
 
@@ -102,9 +98,7 @@ public sealed class SerialBackendTests
     public async Task AStoredSerialChardevThatTodaysListRefusesComesBackFailedAndUnopened()
     {
         var dataDir = Directory.CreateTempSubdirectory("charweb-engine-").FullName;
-        var a = Path.Combine(dataDir, "ttyA");
-        await using var pair = Socat.Start("-d", "-d", $"pty,raw,echo=0,link={a}", $"pty,raw,echo=0,link={Path.Combine(dataDir, "ttyB")}");
-        await WaitUntilAsync(() => File.Exists(a));
+        await using var pair = await PtyPairAsync(dataDir);
         await using (var engine = await EngineHarness.StartAsync(dataDir, devices: PtyPairs(dataDir)))
         {
             await engine.CreateAsync("board", new SerialBackendOptions { Path = "ttyA" });
@@ -118,6 +112,15 @@ public sealed class SerialBackendTests
         Assert.Contains("is not an allowed device (CharWeb:Devices:Allowed", board.LastError);
         Assert.Equal("refused", board.Filename);
         Assert.Equal(0, await board.WriteAsync("x"u8.ToArray(), EngineHarness.Timeout()));
+    }
+
+    /// <summary>A socat pty pair linked as ttyA and ttyB in <paramref name="dataDir"/>.</summary>
+    private static async Task<Socat> PtyPairAsync(string dataDir)
+    {
+        var a = Path.Combine(dataDir, "ttyA");
+        var pair = Socat.Start("-d", "-d", $"pty,raw,echo=0,link={a}", $"pty,raw,echo=0,link={Path.Combine(dataDir, "ttyB")}");
+        await WaitUntilAsync(() => File.Exists(a));
+        return pair;
     }
 
     /// <summary>socat's pty pairs: the links it makes in the data folder and the ptys they lead to.</summary>

@@ -41,7 +41,13 @@ public sealed class Ser2net : IScenario
                 ser2net.Add(await Ser2netRunAsync(RunFolder(folder, run++), source, count, stalled, window, cancellationToken));
             }
 
-            await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken);
+            var settings = new Dictionary<string, string>
+            {
+                // Each pair's B is socat's link to a /dev/pts/N, outside the default device globs; the link and its target must both match.
+                ["CharWeb__Devices__Allowed__0"] = Path.Combine(folder, "*", "B"),
+                ["CharWeb__Devices__Allowed__1"] = "/dev/pts/*",
+            };
+            await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken, settings);
             await CharWebRunAsync(server, RunFolder(folder, run++), "warmup", source, 1, false, context.Options.Smoke ? window : Warmup.Duration, cancellationToken);
             var charweb = new List<IReadOnlyList<WindowFigures>>();
             foreach (var (count, stalled) in runs)

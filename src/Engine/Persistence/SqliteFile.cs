@@ -13,6 +13,11 @@ public sealed class SqliteFile(string path)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
+        // SQLite's own busy wait (sleeps of 1 ms and up): without it Microsoft.Data.Sqlite retries a
+        // lock held by another store's write (the audit's, say) after a fixed 150 ms sleep.
+        await using var wait = connection.CreateCommand();
+        wait.CommandText = "PRAGMA busy_timeout = 10000";
+        await wait.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
 

@@ -17,7 +17,7 @@ namespace CharWeb.Api.Tests.Reliability;
 /// on a connection that stays usable; afterwards the chardevs, the database and the health are as before.
 /// All offenders are collected and reported together, each with the request that caused it.
 /// </summary>
-public sealed class FuzzedInputTests
+public sealed partial class FuzzedInputTests
 {
     private const int DefaultSeed = 20261125;
     private const string ProblemPrefix = "urn:charweb:problem:";
@@ -217,9 +217,23 @@ public sealed class FuzzedInputTests
     [Fact]
     public async Task GeneratedBadRequestsAreRefusedCleanlyAndChangeNothing()
     {
+        await using var server = await CharWebServer.StartAsync();
+
+        var run = await FuzzAsync(server, r => r.RestCases(), r => r.QmpCases(), r => r.HubAsync());
+
+        Report(run, rest: 300, qmp: 60, hub: 40);
+    }
+
+    /// <summary>
+    /// Makes <see cref="Setup"/>, sends every generated request, then checks that the chardev list, the stored
+    /// rows and the health are as before. <paramref name="world"/> describes what else no refusal may touch
+    /// (files, sockets); it is compared after every request, so an offender is named by the request that did it.
+    /// </summary>
+    private static async Task<FuzzRun> FuzzAsync(
+        CharWebServer server, Func<FuzzRun, IEnumerable<RestCase>> rest, Func<FuzzRun, IEnumerable<QmpCase>> qmp, Func<FuzzRun, Task> hub, Func<string>? world = null)
+    {
         var seed = int.TryParse(Environment.GetEnvironmentVariable("CHARWEB_FUZZ_SEED"), out var given) ? given : DefaultSeed;
         var clock = Stopwatch.StartNew();
-        await using var server = await CharWebServer.StartAsync();
         foreach (var definition in Setup)
         {
             await server.CreateAsync(definition);
@@ -236,8 +250,8 @@ public sealed class FuzzedInputTests
         var rowsBefore = await StoredRowsAsync(server);
         Assert.Equal(Setup.Length, rowsBefore.Count);
 
-        var run = new FuzzRun(server, new Random(seed), backends);
-        foreach (var request in run.RestCases())
+        var run = new FuzzRun(server, seed, clock, backends, world);
+        foreach (var request in rest(run))
         {
             if (!await run.SendRestAsync(request))
             {
@@ -245,7 +259,7 @@ public sealed class FuzzedInputTests
             }
         }
 
-        foreach (var command in run.QmpCases())
+        foreach (var command in qmp(run))
         {
             if (!await run.SendQmpAsync(command))
             {
@@ -253,7 +267,7 @@ public sealed class FuzzedInputTests
             }
         }
 
-        await run.HubAsync();
+        await hub(run);
 
         var after = Definitions(await server.ListAsync());
         if (!before.SequenceEqual(after))
@@ -276,11 +290,17 @@ public sealed class FuzzedInputTests
             }
         }
 
-        var summary = $"seed {seed} (CHARWEB_FUZZ_SEED): {run.Total} bad requests in {clock.Elapsed.TotalSeconds:F1} s: " +
+        return run;
+    }
+
+    /// <summary>Fails with every offender at once, after checking that enough requests of each surface were sent.</summary>
+    private static void Report(FuzzRun run, int rest, int qmp, int hub)
+    {
+        var summary = $"seed {run.Seed} (CHARWEB_FUZZ_SEED): {run.Total} bad requests in {run.Elapsed.TotalSeconds:F1} s: " +
             $"REST {run.Count("rest")}, QMP {run.Count("qmp")}, hub {run.Count("hub")}; {run.Distribution()}";
         TestContext.Current.SendDiagnosticMessage(summary);
         TestContext.Current.TestOutputHelper?.WriteLine(summary);
-        Assert.True(run.Count("rest") >= 300 && run.Count("qmp") >= 60 && run.Count("hub") >= 40, "too few generated requests: " + summary);
+        Assert.True(run.Count("rest") >= rest && run.Count("qmp") >= qmp && run.Count("hub") >= hub, "too few generated requests: " + summary);
         Assert.True(run.Failures.Count == 0, $"{run.Failures.Count} offenders; {summary}\n\n{string.Join("\n\n", run.Failures)}");
     }
 
@@ -299,7 +319,20 @@ public sealed class FuzzedInputTests
             ["createdAt"] = c["createdAt"]?.DeepClone(),
         }.ToJsonString()).ToList();
 
+    /// <summary>The stored rows; a database that cannot be read any more is one line saying why, so the comparison reports it.</summary>
     private static async Task<List<string>> StoredRowsAsync(CharWebServer server)
+    {
+        try
+        {
+            return await ReadRowsAsync(server);
+        }
+        catch (SqliteException ex)
+        {
+            return [$"(the database cannot be read: {ex.Message})"];
+        }
+    }
+
+    private static async Task<List<string>> ReadRowsAsync(CharWebServer server)
     {
         await using var connection = new SqliteConnection($"Data Source={Path.Combine(server.DataDir, "charweb.db")};Mode=ReadOnly;Pooling=False");
         await connection.OpenAsync(CharWebServer.Timeout());
@@ -338,22 +371,46 @@ public sealed class FuzzedInputTests
 
     private sealed record RestCase(string Group, string Method, string Path, string? Body, string? ContentType = "application/json", byte[]? Raw = null)
     {
+        /// <summary>The refusal this request must get, beyond any clean 4xx; null: any clean 4xx.</summary>
+        public Expected? Expect { get; init; }
+
         public byte[]? Bytes => Raw ?? (Body is null ? null : Encoding.UTF8.GetBytes(Body));
 
         public override string ToString() =>
             $"[{Group}] {Method} {Path}" + (Bytes is null ? "" : $" ({ContentType ?? "no Content-Type"}) {Excerpt(Body ?? Convert.ToHexString(Raw!))}");
     }
 
-    private sealed record QmpCase(string Group, string Body, string? ContentType = "application/json");
+    /// <summary>The status of a refusal, the field its <c>errors</c> must name, and words that message must contain.</summary>
+    private sealed record Expected(int Status, string Field, string? Says = null)
+    {
+        /// <summary>Another name the field may go by.</summary>
+        public string? OrField { get; init; }
+    }
 
-    private sealed record HubCall(string Group, string Description, Func<HubConnection, CancellationToken, Task> Invoke);
+    private sealed record QmpCase(string Group, string Body, string? ContentType = "application/json")
+    {
+        /// <summary>Words the QMP error's <c>desc</c> must contain (the rule that refused it); null: any error.</summary>
+        public string? Says { get; init; }
+    }
+
+    private sealed record HubCall(string Group, string Description, Func<HubConnection, CancellationToken, Task> Invoke)
+    {
+        /// <summary>Words the refusal must contain (the limit that refused it); null: any refusal with a reason.</summary>
+        public string? Says { get; init; }
+    }
 
     /// <summary>One fuzzing run: the generators, the senders and the offenders found.</summary>
-    private sealed class FuzzRun(CharWebServer server, Random random, Dictionary<string, string> backends)
+    private sealed partial class FuzzRun(CharWebServer server, int seed, Stopwatch clock, Dictionary<string, string> backends, Func<string>? world)
     {
         private readonly SortedDictionary<string, int> _counts = new(StringComparer.Ordinal);
+        private readonly Random _random = new(seed);
+        private string? _world = world?.Invoke();
         private int _fresh;
         private int _unanswered;
+
+        public int Seed => seed;
+
+        public TimeSpan Elapsed => clock.Elapsed;
 
         public List<string> Failures { get; } = [];
 
@@ -400,7 +457,7 @@ public sealed class FuzzedInputTests
             using (response)
             {
                 var body = await response.Content.ReadAsStringAsync(CharWebServer.Timeout());
-                if (ProblemFault(response, body) is { } fault)
+                if ((ProblemFault(response, body) ?? ExpectationFault(c.Expect, response, body)) is { } fault)
                 {
                     Failures.Add($"{c}\n  -> {(int)response.StatusCode} {response.Content.Headers.ContentType?.ToString() ?? "(no Content-Type)"} {Excerpt(body, 400)}\n  -> {fault}");
                 }
@@ -415,6 +472,8 @@ public sealed class FuzzedInputTests
                 }
             }
 
+            // After any undo: what a wrongly accepted request made and the undo took back is reported once, above.
+            WorldUnchanged(c.ToString());
             return true;
         }
 
@@ -439,7 +498,7 @@ public sealed class FuzzedInputTests
             var valid = $$$"""{"execute": "chardev-add", "arguments": {"id": "fzq-cut", "backend": {{{nullBackend}}}}}""";
             for (var i = 0; i < 8; i++)
             {
-                yield return new QmpCase("qmp.malformed", valid[..random.Next(1, valid.Length - 1)]);
+                yield return new QmpCase("qmp.malformed", valid[.._random.Next(1, valid.Length - 1)]);
             }
 
             yield return new QmpCase("qmp.malformed", """{"execute": "query-chardev", "execute": "chardev-remove", "arguments": {"id": "fzq"}}""");
@@ -583,6 +642,7 @@ public sealed class FuzzedInputTests
                     : answer.ContainsKey("return") ? "the command succeeded"
                     : error is null ? "no \"error\" object"
                     : !IsText(error["class"]) || !IsText(error["desc"]) ? "\"error\" lacks a \"class\" or a \"desc\" string"
+                    : c.Says is { } says && !error["desc"]!.GetValue<string>().Contains(says, StringComparison.Ordinal) ? $"\"desc\" does not say '{says}'"
                     : null;
                 if (fault is not null)
                 {
@@ -595,6 +655,7 @@ public sealed class FuzzedInputTests
                 }
             }
 
+            WorldUnchanged(shown);
             return true;
         }
 
@@ -662,7 +723,7 @@ public sealed class FuzzedInputTests
 
             foreach (var id in BadNewIds)
             {
-                var backend = random.Next(3) == 0 ? Pick(BadBackends) : Pick(ValidBackends);
+                var backend = _random.Next(3) == 0 ? Pick(BadBackends) : Pick(ValidBackends);
                 yield return new RestCase("create.id", "POST", path, $$"""{"id": {{Q(id)}}, "backend": {{backend}}}""");
             }
 
@@ -866,7 +927,7 @@ public sealed class FuzzedInputTests
                 var text = valid();
                 var broken = (i % 12) switch
                 {
-                    0 or 1 => text[..random.Next(1, text.Length - 1)],
+                    0 or 1 => text[.._random.Next(1, text.Length - 1)],
                     2 => ReplaceOne(text, ':', '='),
                     3 => ReplaceOne(text, '"', '\''),
                     4 => text[..^1] + ",}",
@@ -887,7 +948,7 @@ public sealed class FuzzedInputTests
         private string ReplaceOne(string text, char from, char to)
         {
             var at = Enumerable.Range(0, text.Length).Where(i => text[i] == from).ToList();
-            var i = at[random.Next(at.Count)];
+            var i = at[_random.Next(at.Count)];
             return text[..i] + to + text[(i + 1)..];
         }
 
@@ -1004,6 +1065,10 @@ public sealed class FuzzedInputTests
                 // SignalR adds "HubException: reason" to a refusal; without it, the hub method threw something else: the hub analogue of a 500.
                 return $"the hub method failed instead of refusing (no reason given): {ex.Message}";
             }
+            catch (HubException ex) when (call.Says is { } says && !ex.Message.Contains(says, StringComparison.Ordinal))
+            {
+                return $"refused without saying '{says}': {ex.Message}";
+            }
             catch (HubException)
             {
                 return null;
@@ -1104,6 +1169,44 @@ public sealed class FuzzedInputTests
             return problem["status"] is JsonValue s && s.TryGetValue<int>(out var said) && said == status ? null : $"\"status\" is not {status}";
         }
 
+        /// <summary>What a clean refusal lacks of the one <paramref name="expected"/>: its status, the field it names, the rule it states.</summary>
+        private static string? ExpectationFault(Expected? expected, HttpResponseMessage response, string body)
+        {
+            if (expected is null)
+            {
+                return null;
+            }
+
+            if ((int)response.StatusCode != expected.Status)
+            {
+                return $"refused with {(int)response.StatusCode}, not {expected.Status}";
+            }
+
+            if (TryParse(body)?["errors"] is not JsonObject errors || (errors[expected.Field] ?? (expected.OrField is { } other ? errors[other] : null)) is not JsonArray messages)
+            {
+                return $"\"errors\" does not name {expected.Field}" + (expected.OrField is { } or ? $" or {or}" : "");
+            }
+
+            return expected.Says is { } says && !messages.Any(m => m?.GetValue<string>().Contains(says, StringComparison.Ordinal) == true)
+                ? $"\"errors\".{expected.Field} does not say '{says}'"
+                : null;
+        }
+
+        /// <summary>Records the request after which the world (files, sockets) is not as it was, with what changed; the changed world is the new reference.</summary>
+        private void WorldUnchanged(string request)
+        {
+            if (world?.Invoke() is not { } now || now == _world)
+            {
+                return;
+            }
+
+            var was = _world!.Split('\n');
+            var became = now.Split('\n');
+            Failures.Add($"{request}\n  -> changed what a refused request must not touch:" +
+                string.Concat(was.Except(became).Select(line => "\n     was: " + line)) + string.Concat(became.Except(was).Select(line => "\n     now: " + line)));
+            _world = now;
+        }
+
         private static JsonObject? TryParse(string text)
         {
             try
@@ -1132,9 +1235,9 @@ public sealed class FuzzedInputTests
 
         private string FreshId() => $"fz{++_fresh}";
 
-        private T Pick<T>(T[] pool) => pool[random.Next(pool.Length)];
+        private T Pick<T>(T[] pool) => pool[_random.Next(pool.Length)];
 
-        private T[] Sample<T>(T[] pool, int count) => [.. pool.OrderBy(_ => random.Next()).Take(count)];
+        private T[] Sample<T>(T[] pool, int count) => [.. pool.OrderBy(_ => _random.Next()).Take(count)];
 
         private void Counted(string group) => _counts[group] = _counts.GetValueOrDefault(group) + 1;
     }

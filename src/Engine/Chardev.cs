@@ -313,16 +313,23 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         {
             if (LogfilePath is { } logfile)
             {
-                _logfile = OpenLogfile(logfile, truncate: creating && !Definition.Logappend);
+                _logfile = OpenLogfile(logfile);
             }
 
             _backend.Creating = creating;
             await _backend.OpenAsync(cancellationToken);
+            if (creating && !Definition.Logappend)
+            {
+                // Only now: a create refused by its backend must not have cost the log its content.
+                _logfile?.File.Truncate();
+            }
         }
         catch (Exception ex) when (IsOpenFailure(ex) || ex is ChardevException)
         {
             if (creating)
             {
+                _logfile?.File.Abandon();
+                _logfile = null;
                 throw ex is ChardevException refused ? UnderBackend(refused) : OpenFailed(ex);
             }
 
@@ -369,7 +376,8 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
                 }
 
                 await CloseAsync(fresh);
-                throw opened ? ex : ex is ChardevException refused ? UnderBackend(refused) : OpenFailed(ex);
+                // PUT's body is the backend: a refusal names fields inside it, as validation does.
+                throw opened || ex is ChardevException ? ex : OpenFailed(ex);
             }
 
             Definition = changed;
@@ -510,12 +518,12 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         }
     }
 
-    private ChardevLogfile OpenLogfile(string path, bool truncate)
+    private ChardevLogfile OpenLogfile(string path)
     {
         try
         {
             // Logs are CharWeb's own records (DESIGN's example is logs/vm1.log): make their folder.
-            return new ChardevLogfile(path, _context.Paths.OpenWrite("logfile", path, truncate, createFolders: true, devices: true));
+            return new ChardevLogfile(_context.Paths.OpenWrite("logfile", path, createFolders: true, devices: true));
         }
         catch (Exception ex) when (IsOpenFailure(ex))
         {

@@ -5,23 +5,25 @@ namespace CharWeb.Engine;
 /// the consoles do. Owned by the chardev, so it survives backend hot-swaps. Each chunk goes to
 /// the kernel unbuffered (a killed server loses none of it); it is synced to disk when closed.
 /// </summary>
-internal sealed class ChardevLogfile(string path, FileStream stream) : IDisposable
+internal sealed class ChardevLogfile(OutputFile file) : IDisposable
 {
-    public string Path { get; } = path;
+    public string Path => file.Path;
 
-    public void Write(ReadOnlySpan<byte> data) => stream.Write(data);
+    public OutputFile File => file;
+
+    public void Write(ReadOnlySpan<byte> data) => file.Stream.Write(data);
 
     public void Dispose()
     {
         try
         {
-            stream.Flush(flushToDisk: true);
+            file.Stream.Flush(flushToDisk: true);
         }
         catch (IOException)
         {
             // Already reported when a write failed; closing must still happen.
         }
 
-        stream.Dispose();
+        file.Dispose();
     }
 }

@@ -59,6 +59,41 @@ public sealed class PathSandboxTests
     }
 
     [Fact]
+    public async Task AHardLinkToTheDatabaseIsRefusedBeforeAnythingIsEmptied()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        await engine.CreateAsync("kept", new NullBackendOptions());
+        var database = Path.Combine(engine.DataDir, "charweb.db");
+        Assert.Equal(0, Link(database, Path.Combine(engine.DataDir, "hard.db")));
+        var before = new FileInfo(database).Length;
+
+        var log = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("a", new TestdevBackendOptions(), logfile: "hard.db"));
+        var file = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("b", new FileBackendOptions { Path = "hard.db" }));
+        await engine.CreateAsync("after", new NullBackendOptions());
+
+        Assert.Contains("another name for CharWeb's own database", log.Message);
+        Assert.Contains("another name for CharWeb's own database", file.Message);
+        Assert.True(new FileInfo(database).Length >= before, "the database was emptied");
+        Assert.Equal(["after", "kept"], engine.Registry.All.Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task ACreateRefusedByItsBackendKeepsAnOldLogAndLeavesNoNewOne()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var old = Path.Combine(engine.DataDir, "old.log");
+        await File.WriteAllTextAsync(old, "a user's log", EngineHarness.Timeout());
+        await File.WriteAllTextAsync(Path.Combine(engine.DataDir, "plain"), "not a FIFO", EngineHarness.Timeout());
+
+        await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("a", new PipeBackendOptions { Path = "plain" }, logfile: "old.log"));
+        await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("b", new PipeBackendOptions { Path = "plain" }, logfile: "logs/new.log"));
+
+        Assert.Equal("a user's log", await File.ReadAllTextAsync(old, EngineHarness.Timeout()));
+        Assert.False(File.Exists(Path.Combine(engine.DataDir, "logs", "new.log")));
+        Assert.Empty(engine.Registry.All);
+    }
+
+    [Fact]
     public async Task ALinkPlantedAfterCreationMakesTheChardevFailAtRestart()
     {
         var dataDir = Directory.CreateTempSubdirectory("charweb-engine-").FullName;

@@ -215,7 +215,8 @@ internal static unsafe partial class ConfinedFile
         var message = Marshal.GetPInvokeErrorMessage(errno);
         if (errno != ELOOP && errno != ENOTDIR)
         {
-            return new IOException($"{path}: {message}");
+            // The errno travels as the HResult, for callers that handle one case (EEXIST) themselves.
+            return new IOException($"{path}: {message}", errno);
         }
 
         return Describe(folder, name) is { Type: var t } && t == Link

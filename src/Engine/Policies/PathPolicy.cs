@@ -60,15 +60,28 @@ public sealed class PathPolicy
     public string FullPath(string path) => Path.GetFullPath(Path.Combine(DataDir, path));
 
     /// <summary>
-    /// Opens a file for writing beneath its allowed folder, creating it (and, with
-    /// <paramref name="createFolders"/>, its folders); emptied only when <paramref name="truncate"/>.
+    /// Opens a file for append beneath its allowed folder, creating it (and, with
+    /// <paramref name="createFolders"/>, its folders). It is emptied only by <see cref="OutputFile.Truncate"/>,
+    /// after it is known not to be the database: an open with <c>O_TRUNC</c> would have emptied an alias first.
     /// </summary>
     /// <remarks>A character device (QEMU's classic <c>file,path=/dev/null</c>) is taken only with <paramref name="devices"/>, and only in a folder the configuration allows.</remarks>
-    public FileStream OpenWrite(string field, string fullPath, bool truncate, bool createFolders = false, bool devices = false)
+    public OutputFile OpenWrite(string field, string fullPath, bool createFolders = false, bool devices = false)
     {
-        var handle = Open(
-            field, fullPath, O_WRONLY | O_CREAT | O_APPEND | (truncate ? O_TRUNC : 0), createFolders,
-            id => id.IsRegular || (devices && id.IsCharDevice), devices ? "a regular file or a character device" : "a regular file");
+        var kinds = devices ? "a regular file or a character device" : "a regular file";
+        bool Allowed(ConfinedFile.Identity id) => id.IsRegular || (devices && id.IsCharDevice);
+        var created = true;
+        SafeFileHandle handle;
+        try
+        {
+            handle = Open(field, fullPath, O_WRONLY | O_CREAT | O_EXCL | O_APPEND, createFolders, Allowed, kinds);
+        }
+        catch (IOException ex) when (ex.HResult == EEXIST)
+        {
+            created = false;
+            handle = Open(field, fullPath, O_WRONLY | O_APPEND, createFolders, Allowed, kinds);
+        }
+
+        var identity = ConfinedFile.Describe(handle);
         // Unbuffered: each write reaches the kernel at once, so a killed server loses nothing it was given.
         var stream = new FileStream(handle, FileAccess.Write, bufferSize: 0);
         if (stream.CanSeek)
@@ -76,7 +89,25 @@ public sealed class PathPolicy
             stream.Seek(0, SeekOrigin.End);
         }
 
-        return stream;
+        return new OutputFile(stream, fullPath, created, identity, this);
+    }
+
+    /// <summary>Removes <paramref name="fullPath"/> if it is still the file <paramref name="identity"/> names.</summary>
+    internal void RemoveIfSame(string fullPath, ConfinedFile.Identity identity)
+    {
+        try
+        {
+            using var folder = ConfinedFile.OpenParent(RootOf("path", fullPath), fullPath, createFolders: false);
+            var name = Path.GetFileName(fullPath);
+            if (ConfinedFile.Describe(folder, name) is { } now && now.Device == identity.Device && now.Inode == identity.Inode)
+            {
+                ConfinedFile.Unlink(folder, name);
+            }
+        }
+        catch (IOException)
+        {
+            // Its folder changed under us: leave whatever is there alone.
+        }
     }
 
     /// <summary>Opens a file for reading beneath its allowed folder.</summary>

@@ -8,7 +8,7 @@ namespace CharWeb.Engine.Backends;
 public sealed class FileBackend(string outPath, string? inPath, bool append, PathPolicy paths) : ChardevBackend
 {
     private readonly CancellationTokenSource _stop = new();
-    private FileStream? _out;
+    private OutputFile? _out;
     private Task _reader = Task.CompletedTask;
 
     public static BackendKind Kind { get; } = BackendKind.Create<FileBackendOptions>(
@@ -27,7 +27,11 @@ public sealed class FileBackend(string outPath, string? inPath, bool append, Pat
         try
         {
             // Unbuffered: each write reaches the file now, and a failed one is not retried at close.
-            _out = paths.OpenWrite("path", outPath, truncate: Creating && !append, devices: true);
+            _out = paths.OpenWrite("path", outPath, devices: true);
+            if (Creating && !append)
+            {
+                _out.Truncate();
+            }
         }
         catch
         {
@@ -46,7 +50,7 @@ public sealed class FileBackend(string outPath, string? inPath, bool append, Pat
 
     public override async ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        var output = _out ?? throw new InvalidOperationException("file backend is not open");
+        var output = _out?.Stream ?? throw new InvalidOperationException("file backend is not open");
         await output.WriteAsync(data, cancellationToken);
         return data.Length;
     }
@@ -57,7 +61,7 @@ public sealed class FileBackend(string outPath, string? inPath, bool append, Pat
         await _reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (_out is not null)
         {
-            await _out.DisposeAsync();
+            _out.Dispose();
         }
 
         _stop.Dispose();

@@ -21,9 +21,13 @@ public sealed class ParallelBackend(string path, DevicePolicy devices) : Chardev
         (o, c) =>
         {
             var errors = new List<FieldError>();
-            if (string.IsNullOrWhiteSpace(o.Path) || o.Path.Any(char.IsControl))
+            if (string.IsNullOrWhiteSpace(o.Path))
             {
                 errors.Add(new FieldError("path", "is required, e.g. /dev/parport0"));
+            }
+            else if (o.Path.Any(char.IsControl))
+            {
+                errors.Add(new FieldError("path", "must not contain control characters"));
             }
             else
             {

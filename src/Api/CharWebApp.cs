@@ -69,6 +69,7 @@ public static class CharWebApp
             return new ChardevDatabase(Path.Combine(context.Paths.DataDir, ChardevDatabase.FileName), EngineJson.Create(backends));
         });
         services.AddSingleton<ChardevRegistry>();
+        services.AddSingleton<HubLoad>();
         services.AddSingleton(provider => new AuditLog(
             provider.GetRequiredService<ChardevDatabase>().Path, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<AuditLog>>()));
         services.AddHostedService<ChardevStartup>();

@@ -67,6 +67,18 @@ public sealed class LimitSettings
     [Range(1, 1000)]
     public int MaxWatchersPerConnection { get; set; } = 4;
 
+    /// <summary>Hub connections one user (or API key) may hold open at once.</summary>
+    [Range(1, 100_000)]
+    public int MaxConnectionsPerUser { get; set; } = 128;
+
+    /// <summary>Consoles attached on this server at once, every chardev and user together.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxConsoles { get; set; } = 4096;
+
+    /// <summary>Chardev-list watchers on this server at once (each rebuilds the list every stats interval).</summary>
+    [Range(1, 100_000)]
+    public int MaxWatchers { get; set; } = 256;
+
     public Engine.ChardevLimits ForEngine() => new()
     {
         MaxChardevs = MaxChardevs,

@@ -366,8 +366,9 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
                 opened = true;
                 await commit(changed);
             }
-            catch (Exception ex) when (opened || IsOpenFailure(ex) || ex is OperationCanceledException or ChardevException)
+            catch (Exception ex)
             {
+                // Whatever went wrong, the old backend stays: the new one never serves.
                 lock (_gate)
                 {
                     _backend = old;
@@ -377,7 +378,12 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
 
                 await CloseAsync(fresh);
                 // PUT's body is the backend: a refusal names fields inside it, as validation does.
-                throw opened || ex is ChardevException ? ex : OpenFailed(ex);
+                if (opened || ex is ChardevException or OperationCanceledException || !IsOpenFailure(ex))
+                {
+                    throw;
+                }
+
+                throw OpenFailed(ex);
             }
 
             Definition = changed;

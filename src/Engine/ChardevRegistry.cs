@@ -72,7 +72,7 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
             LogUnreadable(row);
         }
 
-        foreach (var row in stored)
+        foreach (var row in ChildrenFirst(stored))
         {
             if (declaredIds.Contains(row.Definition.Id))
             {
@@ -82,6 +82,42 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
 
             await RestoreAsync(row.Definition, ChardevSource.Api, row.CreatedAt, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// The stored rows with every mux's and hub's children before it: a chardev hot-swapped into a
+    /// mux of a younger one must find its children when it comes back.
+    /// </summary>
+    private static List<StoredChardev> ChildrenFirst(IReadOnlyList<StoredChardev> rows)
+    {
+        var byId = rows.ToDictionary(r => r.Definition.Id, StringComparer.Ordinal);
+        var ordered = new List<StoredChardev>(rows.Count);
+        var placed = new HashSet<string>(StringComparer.Ordinal);
+        void Place(StoredChardev row)
+        {
+            // Marked before its children, so a stored cycle ends here (and is refused by validation).
+            if (!placed.Add(row.Definition.Id))
+            {
+                return;
+            }
+
+            foreach (var child in (row.Definition.Backend as IChardevOfChardevs)?.Chardevs ?? [])
+            {
+                if (child is not null && byId.TryGetValue(child, out var childRow))
+                {
+                    Place(childRow);
+                }
+            }
+
+            ordered.Add(row);
+        }
+
+        foreach (var row in rows)
+        {
+            Place(row);
+        }
+
+        return ordered;
     }
 
     /// <summary>Validates, opens and stores a new chardev; on any failure nothing is left behind.</summary>
@@ -164,17 +200,24 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
     public async Task RemoveAsync(string id, CancellationToken cancellationToken)
     {
         var chardev = Get(id);
-        _ledger.ReleaseUnused(id);
-
-        // Also for configured chardevs: a stored row they shadowed would block the id for good.
-        await database.DeleteAsync(id, cancellationToken);
-
-        if (_chardevs.TryRemove(new KeyValuePair<string, Chardev>(id, chardev)))
+        _ledger.BeginRemove(id);
+        try
         {
-            await chardev.DisposeAsync();
-            chardev.EventRaised -= Forward;
-            LogRemoved(id);
+            // Also for configured chardevs: a stored row they shadowed would block the id for good.
+            await database.DeleteAsync(id, cancellationToken);
         }
+        catch
+        {
+            _ledger.CancelRemove(id);
+            throw;
+        }
+
+        // The id is given back only once the chardev is gone, so a create of the same id waits its turn (409).
+        _chardevs.TryRemove(new KeyValuePair<string, Chardev>(id, chardev));
+        await chardev.DisposeAsync();
+        chardev.EventRaised -= Forward;
+        _ledger.Release(id);
+        LogRemoved(id);
     }
 
     public async ValueTask DisposeAsync()

@@ -60,19 +60,37 @@ internal sealed class ClaimLedger(ChardevLimits limits)
     }
 
     /// <summary>
-    /// Releases <paramref name="id"/> unless a mux or hub uses it (QEMU: busy). Checked and done in
-    /// one step, so no parent can take it as a child between the check and the removal.
+    /// Starts removing <paramref name="id"/> unless a mux or hub uses it (QEMU: busy). Checked and
+    /// marked in one step: from here no parent can take it as a child, no change can start, and its
+    /// id stays taken (a create of the same id is a conflict) until <see cref="Release"/>.
     /// </summary>
-    public void ReleaseUnused(string id)
+    public void BeginRemove(string id)
     {
         lock (_lock)
         {
+            if (!_entries.TryGetValue(id, out var entry) || entry.Removing)
+            {
+                throw ChardevException.NotFound(id);
+            }
+
             if (_holders.TryGetValue(ChardevRegistry.ChildClaim(id), out var user) && user != id)
             {
                 throw new ChardevException(ChardevErrorKind.Conflict, $"Chardev '{id}' is busy: chardev '{user}' uses it", [new FieldError("id", $"is used by chardev '{user}'; remove or change that one first")]) { ChardevId = id };
             }
 
-            Release(id);
+            _entries[id] = entry with { Removing = true };
+        }
+    }
+
+    /// <summary>A removal that failed (its row could not be deleted): the chardev stays as it was.</summary>
+    public void CancelRemove(string id)
+    {
+        lock (_lock)
+        {
+            if (_entries.TryGetValue(id, out var entry))
+            {
+                _entries[id] = entry with { Removing = false };
+            }
         }
     }
 
@@ -85,7 +103,7 @@ internal sealed class ClaimLedger(ChardevLimits limits)
     {
         lock (_lock)
         {
-            if (!_entries.TryGetValue(id, out var entry))
+            if (!_entries.TryGetValue(id, out var entry) || entry.Removing)
             {
                 throw ChardevException.NotFound(id);
             }
@@ -163,7 +181,7 @@ internal sealed class ClaimLedger(ChardevLimits limits)
             {
                 errors.Add(new FieldError(claim.Field, $"{claim.Resource} is already used by chardev '{holder}'"));
             }
-            else if (ChildOf(claim) is { } child && !_entries.ContainsKey(child))
+            else if (ChildOf(claim) is { } child && (!_entries.TryGetValue(child, out var taken) || taken.Removing))
             {
                 errors.Add(new FieldError(claim.Field, $"no chardev is named '{child}'"));
             }
@@ -235,5 +253,7 @@ internal sealed class ClaimLedger(ChardevLimits limits)
         public IReadOnlyList<BackendClaim>? Final { get; init; }
 
         public long FinalBytes { get; init; }
+
+        public bool Removing { get; init; }
     }
 }

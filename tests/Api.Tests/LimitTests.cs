@@ -181,6 +181,79 @@ public sealed class LimitTests
         Assert.Single(await HubConsole.ListAsync(server, "a"));
     }
 
+    [Fact]
+    public async Task AUsersConnectionsPastMaxConnectionsPerUserAreRefusedWhileAnotherUsersAreNot()
+    {
+        const string key = "CharWeb:Limits:MaxConnectionsPerUser";
+        var settings = new Dictionary<string, string?>(Access.TestKeys.Settings(anonymousLoopback: false)) { [key] = "1" };
+        await using var server = await CharWebServer.StartAsync(settings: settings);
+        await using var first = await Connected(server, Access.TestKeys.Viewer);
+
+        var second = Connection(server, Access.TestKeys.Viewer);
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        second.Closed += error =>
+        {
+            closed.TrySetResult(error);
+            return Task.CompletedTask;
+        };
+        // The handshake completes; the server then closes the connection, saying why.
+        await second.StartAsync(CharWebServer.Timeout());
+        var refused = await closed.Task.WaitAsync(CharWebServer.Timeout());
+        await using var otherUser = await Connected(server, Access.TestKeys.Operator);
+
+        Assert.Contains(key, refused?.Message);
+        Assert.Equal(HubConnectionState.Disconnected, second.State);
+        Assert.Equal(HubConnectionState.Connected, first.State);
+        Assert.Equal(HubConnectionState.Connected, otherUser.State);
+        await second.DisposeAsync();
+
+        // Once the first leaves, the user may connect again.
+        await first.StopAsync(CharWebServer.Timeout());
+        await HubConsole.UntilAsync(
+            async () =>
+            {
+                await using var again = Connection(server, Access.TestKeys.Viewer);
+                await again.StartAsync(CharWebServer.Timeout());
+                // Refused, it is closed by the server before any call is served; admitted, it answers one.
+                try
+                {
+                    await again.InvokeAsync("Ack", "a", 0L, CharWebServer.Timeout());
+                    return true;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    return false;
+                }
+            },
+            "the user may connect again once the first connection closed");
+    }
+
+    [Fact]
+    public async Task ConsolesPastMaxConsolesAreRefusedOnAnyConnection()
+    {
+        const string key = "CharWeb:Limits:MaxConsoles";
+        await using var server = await CharWebServer.StartAsync(settings: new Dictionary<string, string?> { [key] = "1" });
+        await server.CreateAsync("""{"id": "a", "backend": {"type": "null"}}""");
+        await server.CreateAsync("""{"id": "b", "backend": {"type": "null"}}""");
+        await using var first = await HubConsole.ConnectAsync(server);
+        await using var other = await HubConsole.ConnectAsync(server);
+        using var attached = await AttachAsync(first.Connection, "a");
+
+        var refused = await Assert.ThrowsAsync<HubException>(() => AttachAsync(other.Connection, "b"));
+
+        Assert.Contains($"this server has 1 consoles attached, the most it allows ({key})", refused.Message);
+    }
+
+    private static HubConnection Connection(CharWebServer server, string key) =>
+        new HubConnectionBuilder().WithUrl(new Uri(server.BaseAddress, "hubs/console"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(key)).Build();
+
+    private static async Task<HubConnection> Connected(CharWebServer server, string key)
+    {
+        var connection = Connection(server, key);
+        await connection.StartAsync(CharWebServer.Timeout());
+        return connection;
+    }
+
     [Theory]
     [InlineData("MaxChardevs", "0")]
     [InlineData("MaxChardevs", "1000001")]

@@ -187,6 +187,46 @@ public sealed class ClaimLedgerTests
         Assert.IsType<TestdevBackendOptions>(engine.Registry.Get("echo").Definition.Backend);
     }
 
+    [Fact]
+    public void AnIdBeingRemovedStaysTakenAndCannotBeClaimedOrChangedUntilReleased()
+    {
+        var ledger = new ClaimLedger(new ChardevLimits());
+        ledger.Take("x", [], 0, "history");
+        ledger.BeginRemove("x");
+
+        var create = Assert.Throws<ChardevException>(() => ledger.Take("x", [], 0, "history"));
+        var child = Assert.Throws<ChardevException>(() => ledger.Take("m", [new BackendClaim("backend.chardevs", ChardevRegistry.ChildClaim("x"))], 0, "history"));
+        var change = Assert.Throws<ChardevException>(() => ledger.BeginChange("x", [], 0, "history"));
+        var again = Assert.Throws<ChardevException>(() => ledger.BeginRemove("x"));
+        ledger.Release("x");
+        ledger.Take("x", [], 0, "history");
+
+        Assert.Equal(ChardevErrorKind.Conflict, create.Kind);
+        Assert.Contains("no chardev is named 'x'", child.Message);
+        Assert.Equal(ChardevErrorKind.NotFound, change.Kind);
+        Assert.Equal(ChardevErrorKind.NotFound, again.Kind);
+    }
+
+    [Fact]
+    public async Task AChardevHotSwappedIntoAMuxOfAYoungerOneComesBackWithItsChildAfterARestart()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("charweb-engine-").FullName;
+        await using (var engine = await EngineHarness.StartAsync(dataDir))
+        {
+            await engine.CreateAsync("old", new NullBackendOptions());
+            engine.Time.Advance(TimeSpan.FromSeconds(1));
+            await engine.CreateAsync("young", new RingbufBackendOptions { Size = 16 });
+            await engine.Registry.ChangeBackendAsync("old", new MuxBackendOptions { Chardevs = ["young"] }, EngineHarness.Timeout());
+        }
+
+        await using var restarted = await EngineHarness.StartAsync(dataDir);
+
+        Assert.Equal(ChardevState.Open, restarted.Registry.Get("old").State);
+        Assert.Equal("mux:young", restarted.Registry.Get("old").Filename);
+        var busy = await Assert.ThrowsAsync<ChardevException>(() => restarted.Registry.RemoveAsync("young", EngineHarness.Timeout()));
+        Assert.Equal(ChardevErrorKind.Conflict, busy.Kind);
+    }
+
     /// <summary>Another writer holding the database: the registry's next store waits for it.</summary>
     private static async Task<SqliteConnection> LockDatabaseAsync(EngineHarness engine)
     {

@@ -94,6 +94,40 @@ public sealed class PathSandboxTests
     }
 
     [Fact]
+    public async Task AFifoWhereAFileIsWantedIsRefusedAtOnceNotWaitedOn()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        Assert.Equal(0, MakeFifo(Path.Combine(engine.DataDir, "fifo")));
+
+        // Opening a FIFO nobody has open blocks; these answer within the test's timeout or fail it.
+        var log = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("a", new NullBackendOptions(), logfile: "fifo").WaitAsync(EngineHarness.Timeout(10)));
+        var output = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("b", new FileBackendOptions { Path = "fifo" }).WaitAsync(EngineHarness.Timeout(10)));
+        var input = await Assert.ThrowsAsync<ChardevException>(() => engine.CreateAsync("c", new FileBackendOptions { Path = "out.txt", In = "fifo" }).WaitAsync(EngineHarness.Timeout(10)));
+
+        Assert.Contains("is a FIFO, not a regular file", log.Message);
+        Assert.Equal("backend.path", Assert.Single(output.Errors).Field);
+        Assert.Contains("is a FIFO", output.Message);
+        Assert.Equal("backend.in", Assert.Single(input.Errors).Field);
+        Assert.Empty(engine.Registry.All);
+    }
+
+    [Fact]
+    public async Task ASocketFileNameTooLongForItsFolderPathIsRefusedAndAHotSwapKeepsTheOldBackend()
+    {
+        // A short folder, so the whole path fits in 107 bytes and only the name is too long.
+        await using var engine = await EngineHarness.StartAsync(allowedPaths: ["/tmp"]);
+        var chardev = await engine.CreateAsync("s", new RingbufBackendOptions { Size = 16 });
+        var name = "/tmp/" + new string('t', 85);
+
+        var error = await Assert.ThrowsAsync<ChardevException>(() => engine.Registry.ChangeBackendAsync("s", new SocketBackendOptions { Addr = new SocketAddressOptions { Type = "unix", Path = name } }, EngineHarness.Timeout()));
+
+        Assert.Equal(ChardevErrorKind.Invalid, error.Kind);
+        Assert.Contains("a socket's file name may have at most 80", error.Message);
+        Assert.Equal("ringbuf", chardev.Filename);
+        Assert.IsType<RingbufBackendOptions>(chardev.Definition.Backend);
+    }
+
+    [Fact]
     public async Task ALinkPlantedAfterCreationMakesTheChardevFailAtRestart()
     {
         var dataDir = Directory.CreateTempSubdirectory("charweb-engine-").FullName;

@@ -18,8 +18,10 @@ namespace CharWeb.Api.Hubs;
 /// consoles that may type, one holds the writer seat (conserver) unless the chardev says <c>writers: all</c>.
 /// </summary>
 [Microsoft.AspNetCore.Authorization.Authorize(Policy = "viewer")]
-public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSettings> settings, IOptions<CharWebOptions> limits, AuditLog audit) : Hub
+public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSettings> settings, IOptions<CharWebOptions> limits, AuditLog audit, HubLoad hubLoad) : Hub
 {
+    private static readonly object CountedUser = new();
+
     public const string Path = "/hubs/console";
     public const string EventMethod = "ChardevEvent";
 
@@ -36,6 +38,12 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
             throw new HubException($"this connection has {max} consoles attached, the most allowed (CharWeb:Limits:MaxConsolesPerConnection)");
         }
 
+        if (!hubLoad.TryAddConsole(limits.Value.Limits.MaxConsoles))
+        {
+            load.RemoveConsole();
+            throw new HubException($"this server has {limits.Value.Limits.MaxConsoles} consoles attached, the most it allows (CharWeb:Limits:MaxConsoles)");
+        }
+
         ConsoleSession session;
         try
         {
@@ -44,6 +52,7 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
         catch
         {
             load.RemoveConsole();
+            hubLoad.RemoveConsole();
             throw;
         }
 
@@ -66,6 +75,7 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
         finally
         {
             load.RemoveConsole();
+            hubLoad.RemoveConsole();
             await session.DisposeAsync();
             audit.Record(actor, "detach", id, session.BytesSent, detail: $"{session.BytesLost} bytes lost");
         }
@@ -159,6 +169,12 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
             throw new HubException($"this connection runs {max} chardev-list watchers, the most allowed (CharWeb:Limits:MaxWatchersPerConnection)");
         }
 
+        if (!hubLoad.TryAddWatcher(limits.Value.Limits.MaxWatchers))
+        {
+            load.RemoveWatcher();
+            throw new HubException($"this server runs {limits.Value.Limits.MaxWatchers} chardev-list watchers, the most it allows (CharWeb:Limits:MaxWatchers)");
+        }
+
         var dirty = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
         void OnEvent(ChardevEvent e) => dirty.Writer.TryWrite(true);
         registry.EventRaised += OnEvent;
@@ -193,7 +209,31 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
         {
             registry.EventRaised -= OnEvent;
             load.RemoveWatcher();
+            hubLoad.RemoveWatcher();
         }
+    }
+
+    /// <summary>A user's connections are counted (<c>CharWeb:Limits:MaxConnectionsPerUser</c>); one over is refused before it can attach.</summary>
+    public override Task OnConnectedAsync()
+    {
+        var max = limits.Value.Limits.MaxConnectionsPerUser;
+        if (!hubLoad.TryConnect(Context.User!.UserName(), max))
+        {
+            throw new HubException($"{Context.User!.UserName()} has {max} console connections open, the most allowed (CharWeb:Limits:MaxConnectionsPerUser)");
+        }
+
+        Context.Items[CountedUser] = Context.User!.UserName();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (Context.Items.TryGetValue(CountedUser, out var user) && user is string name)
+        {
+            hubLoad.Disconnect(name);
+        }
+
+        return Task.CompletedTask;
     }
 
     private AuditActor Actor => AuditActors.Of(Context.User!, Context.GetHttpContext());

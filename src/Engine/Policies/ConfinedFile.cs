@@ -46,13 +46,27 @@ internal static unsafe partial class ConfinedFile
         };
     }
 
-    /// <summary>Opens <paramref name="fullPath"/> (already normalised, under <paramref name="root"/>) with <paramref name="flags"/>.</summary>
+    /// <summary>
+    /// Opens <paramref name="fullPath"/> (already normalised, under <paramref name="root"/>) with
+    /// <paramref name="flags"/>. The open itself never blocks (a FIFO with no peer would hold the
+    /// caller for ever): it is made non-blocking, and blocking again unless the flags asked otherwise.
+    /// </summary>
     public static SafeFileHandle Open(string root, string fullPath, int flags, bool createFolders)
     {
         using var folder = OpenParent(root, fullPath, createFolders);
         var name = Path.GetFileName(fullPath);
-        var fd = At(folder, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0x1B6 /* 0666, less umask */);
-        return fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : throw Failure(folder, name, fullPath, root);
+        var fd = At(folder, name, flags | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0x1B6 /* 0666, less umask */);
+        if (fd < 0)
+        {
+            throw Failure(folder, name, fullPath, root);
+        }
+
+        if ((flags & O_NONBLOCK) == 0)
+        {
+            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        }
+
+        return new SafeFileHandle(fd, ownsHandle: true);
     }
 
     /// <summary>The folder that holds <paramref name="fullPath"/>, opened beneath <paramref name="root"/> (<c>O_PATH</c>).</summary>
@@ -213,6 +227,12 @@ internal static unsafe partial class ConfinedFile
     {
         var errno = Marshal.GetLastPInvokeError();
         var message = Marshal.GetPInvokeErrorMessage(errno);
+        if (errno == ENXIO && Describe(folder, name) is { } what)
+        {
+            // O_NONBLOCK on a FIFO nobody reads: say what it is rather than "no such device".
+            return new PathRefusedException($"{path} is {what.Kind}, not a regular file");
+        }
+
         if (errno != ELOOP && errno != ENOTDIR)
         {
             // The errno travels as the HResult, for callers that handle one case (EEXIST) themselves.

@@ -25,7 +25,8 @@ public sealed class PipeBackend(string path, PathPolicy paths) : ChardevBackend
             return errors;
         },
         (o, c) => new PipeBackend(c.Paths.FullPath(o.Path), c.Paths),
-        (o, c) => [new BackendClaim("path", "pipe:" + c.Paths.FullPath(o.Path))]);
+        // Every file it may open is held, under the names another chardev would use for them.
+        (o, c) => new[] { "", ".in", ".out" }.Select(suffix => new BackendClaim("path", "file:" + c.Paths.FullPath(o.Path) + suffix)));
 
     public override string Filename => "pipe";
 

@@ -150,9 +150,14 @@ public sealed partial class SocketBackend : ChardevBackend
         }
         else if (addr.Type == "unix")
         {
-            if (context.Paths.Resolve("addr.path", addr.Path, errors) is { } full && Encoding.UTF8.GetByteCount(full) > 107)
+            var full = context.Paths.Resolve("addr.path", addr.Path, errors);
+            if (full is not null && Encoding.UTF8.GetByteCount(full) > 107)
             {
                 errors.Add(new FieldError("addr.path", $"is {Encoding.UTF8.GetByteCount(full)} bytes long; a Unix socket path holds at most 107"));
+            }
+            else if (full is not null && Encoding.UTF8.GetByteCount(Path.GetFileName(full)) is var name and > UnixSocketFile.MaxNameBytes)
+            {
+                errors.Add(new FieldError("addr.path", $"names a file of {name} bytes; a socket's file name may have at most {UnixSocketFile.MaxNameBytes} (CharWeb reaches it through its folder)"));
             }
         }
         else

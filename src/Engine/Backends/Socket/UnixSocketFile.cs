@@ -10,6 +10,9 @@ namespace CharWeb.Engine.Backends;
 /// </summary>
 internal sealed class UnixSocketFile(string path, PathPolicy paths) : IDisposable
 {
+    /// <summary>The longest file name that fits in a socket address as <c>/proc/self/fd/N/name</c>, whatever N is.</summary>
+    public const int MaxNameBytes = 80;
+
     private readonly string _name = System.IO.Path.GetFileName(path);
     private SafeFileHandle? _folder;
     private ConfinedFile.Identity? _bound;
@@ -25,14 +28,14 @@ internal sealed class UnixSocketFile(string path, PathPolicy paths) : IDisposabl
             throw ChardevException.Invalid("addr.path", $"{path} is {existing.Kind}, not a socket");
         }
 
-        return new UnixDomainSocketEndPoint(ConfinedFile.ProcPath(folder, _name));
+        return new UnixDomainSocketEndPoint(Address(folder));
     }
 
     /// <summary>Listens here, after removing a stale socket of its own; anything else in the way is refused and left alone.</summary>
     public Socket Listen(int backlog)
     {
         var folder = Folder();
-        var endpoint = ConfinedFile.ProcPath(folder, _name);
+        var endpoint = Address(folder);
         RemoveStale(folder, endpoint);
         var listener = ConfinedFile.ListenUnix(endpoint, backlog);
         _bound = ConfinedFile.Describe(folder, _name);
@@ -55,6 +58,14 @@ internal sealed class UnixSocketFile(string path, PathPolicy paths) : IDisposabl
     }
 
     private SafeFileHandle Folder() => _folder ??= paths.OpenFolderOf("addr.path", path);
+
+    private string Address(SafeFileHandle folder)
+    {
+        var address = ConfinedFile.ProcPath(folder, _name);
+        return System.Text.Encoding.UTF8.GetByteCount(address) <= 107
+            ? address
+            : throw ChardevException.Invalid("addr.path", $"{address} does not fit in a Unix socket address (107 bytes); use a shorter file name");
+    }
 
     private void RemoveStale(SafeFileHandle folder, string endpoint)
     {

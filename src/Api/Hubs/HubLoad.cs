@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+
+namespace CharWeb.Api.Hubs;
+
+/// <summary>
+/// What the whole console hub runs at once: connections per user, consoles and list watchers in
+/// all. A connection's own share is its <see cref="ConnectionLoad"/>; this bounds the sum, so many
+/// connections cannot add up to what one may not have.
+/// </summary>
+public sealed class HubLoad
+{
+    private readonly ConcurrentDictionary<string, int> _connections = new(StringComparer.Ordinal);
+    private int _consoles;
+    private int _watchers;
+
+    public bool TryConnect(string user, int max)
+    {
+        var admitted = false;
+        // The delegates may run again on contention; the last run is the one stored.
+        _connections.AddOrUpdate(
+            user,
+            _ =>
+            {
+                admitted = true;
+                return 1;
+            },
+            (_, count) =>
+            {
+                admitted = count < max;
+                return admitted ? count + 1 : count;
+            });
+        return admitted;
+    }
+
+    public void Disconnect(string user)
+    {
+        while (_connections.TryGetValue(user, out var count))
+        {
+            if (count <= 1 ? _connections.TryRemove(new KeyValuePair<string, int>(user, count)) : _connections.TryUpdate(user, count - 1, count))
+            {
+                return;
+            }
+        }
+    }
+
+    public bool TryAddConsole(int max) => TryAdd(ref _consoles, max);
+
+    public void RemoveConsole() => Interlocked.Decrement(ref _consoles);
+
+    public bool TryAddWatcher(int max) => TryAdd(ref _watchers, max);
+
+    public void RemoveWatcher() => Interlocked.Decrement(ref _watchers);
+
+    private static bool TryAdd(ref int counter, int max)
+    {
+        if (Interlocked.Increment(ref counter) <= max)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref counter);
+        return false;
+    }
+}

@@ -3,8 +3,8 @@ namespace CharWeb.Api.Hubs;
 /// <summary>What one hub connection runs at once (consoles, list watchers), kept in the connection's <c>Items</c>.</summary>
 internal sealed class ConnectionLoad
 {
-    private int _consoles;
-    private int _watchers;
+    private readonly BoundedCount _consoles = new();
+    private readonly BoundedCount _watchers = new();
 
     public static ConnectionLoad Of(Microsoft.AspNetCore.SignalR.HubCallerContext context)
     {
@@ -21,22 +21,11 @@ internal sealed class ConnectionLoad
         }
     }
 
-    public bool TryAddConsole(int max) => TryAdd(ref _consoles, max);
+    public bool TryAddConsole(int max) => _consoles.TryAdd(max);
 
-    public void RemoveConsole() => Interlocked.Decrement(ref _consoles);
+    public void RemoveConsole() => _consoles.Remove();
 
-    public bool TryAddWatcher(int max) => TryAdd(ref _watchers, max);
+    public bool TryAddWatcher(int max) => _watchers.TryAdd(max);
 
-    public void RemoveWatcher() => Interlocked.Decrement(ref _watchers);
-
-    private static bool TryAdd(ref int counter, int max)
-    {
-        if (Interlocked.Increment(ref counter) <= max)
-        {
-            return true;
-        }
-
-        Interlocked.Decrement(ref counter);
-        return false;
-    }
+    public void RemoveWatcher() => _watchers.Remove();
 }

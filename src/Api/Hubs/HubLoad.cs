@@ -10,8 +10,8 @@ namespace CharWeb.Api.Hubs;
 public sealed class HubLoad
 {
     private readonly ConcurrentDictionary<string, int> _connections = new(StringComparer.Ordinal);
-    private int _consoles;
-    private int _watchers;
+    private readonly BoundedCount _consoles = new();
+    private readonly BoundedCount _watchers = new();
 
     public bool TryConnect(string user, int max)
     {
@@ -43,22 +43,11 @@ public sealed class HubLoad
         }
     }
 
-    public bool TryAddConsole(int max) => TryAdd(ref _consoles, max);
+    public bool TryAddConsole(int max) => _consoles.TryAdd(max);
 
-    public void RemoveConsole() => Interlocked.Decrement(ref _consoles);
+    public void RemoveConsole() => _consoles.Remove();
 
-    public bool TryAddWatcher(int max) => TryAdd(ref _watchers, max);
+    public bool TryAddWatcher(int max) => _watchers.TryAdd(max);
 
-    public void RemoveWatcher() => Interlocked.Decrement(ref _watchers);
-
-    private static bool TryAdd(ref int counter, int max)
-    {
-        if (Interlocked.Increment(ref counter) <= max)
-        {
-            return true;
-        }
-
-        Interlocked.Decrement(ref counter);
-        return false;
-    }
+    public void RemoveWatcher() => _watchers.Remove();
 }

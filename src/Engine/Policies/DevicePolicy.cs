@@ -30,6 +30,23 @@ public sealed class DevicePolicy
         globs.Select((g, i) => (g, i)).Where(x => string.IsNullOrWhiteSpace(x.g) || !x.g.StartsWith('/') || x.g.Any(char.IsControl))
             .Select(x => $"CharWeb:Devices:Allowed:{x.i}: '{x.g}' must be an absolute path, e.g. /dev/ttyUSB*");
 
+    /// <summary>A device option as a caller gave it: present, printable, then allowed (relative paths are under the data folder).</summary>
+    public void Validate(string field, string? path, PathPolicy paths, string example, ICollection<FieldError> errors)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            errors.Add(new FieldError(field, $"is required, e.g. {example}"));
+        }
+        else if (path.Any(char.IsControl))
+        {
+            errors.Add(new FieldError(field, "must not contain control characters"));
+        }
+        else
+        {
+            Validate(field, paths.FullPath(path), errors);
+        }
+    }
+
     /// <summary>Validation: the path as given must match an allowed glob; one that exists must lead to an allowed character device.</summary>
     public void Validate(string field, string fullPath, ICollection<FieldError> errors)
     {

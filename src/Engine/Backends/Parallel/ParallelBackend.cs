@@ -21,19 +21,7 @@ public sealed class ParallelBackend(string path, DevicePolicy devices) : Chardev
         (o, c) =>
         {
             var errors = new List<FieldError>();
-            if (string.IsNullOrWhiteSpace(o.Path))
-            {
-                errors.Add(new FieldError("path", "is required, e.g. /dev/parport0"));
-            }
-            else if (o.Path.Any(char.IsControl))
-            {
-                errors.Add(new FieldError("path", "must not contain control characters"));
-            }
-            else
-            {
-                c.Devices.Validate("path", c.Paths.FullPath(o.Path), errors);
-            }
-
+            c.Devices.Validate("path", o.Path, c.Paths, "/dev/parport0", errors);
             return errors;
         },
         (o, c) => new ParallelBackend(c.Paths.FullPath(o.Path), c.Devices),

@@ -66,19 +66,7 @@ public sealed class SerialBackend(SerialBackendOptions options, string path, Dev
     private static IEnumerable<FieldError> Validate(SerialBackendOptions o, BackendContext context)
     {
         var errors = new List<FieldError>();
-        if (string.IsNullOrWhiteSpace(o.Path))
-        {
-            errors.Add(new FieldError("path", "is required, e.g. /dev/ttyUSB0"));
-        }
-        else if (o.Path.Any(char.IsControl))
-        {
-            errors.Add(new FieldError("path", "must not contain control characters"));
-        }
-        else
-        {
-            context.Devices.Validate("path", context.Paths.FullPath(o.Path), errors);
-        }
-
+        context.Devices.Validate("path", o.Path, context.Paths, "/dev/ttyUSB0", errors);
         foreach (var error in errors)
         {
             yield return error;

@@ -22,17 +22,14 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
 {
     private readonly BackendContext _context;
     private readonly ChardevCounters _counters = new();
-    private readonly ByteRing? _history;
-    private ChardevLogfile? _logfile;
+    private readonly OutputFanout _output;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Lock _gate = new();
     private readonly ILogger _logger;
     private readonly WriterSeat _seat;
-    private ImmutableArray<ConsoleSession> _consoles = [];
     private ChardevBackend _backend;
     private ChardevState _state = ChardevState.Connecting;
     private bool _disposed;
-    private bool _logfileFailed;
 
     internal Chardev(ChardevDefinition definition, ChardevBackend backend, ChardevSource source, DateTimeOffset createdAt, BackendContext context, bool allocate = true)
     {
@@ -43,7 +40,12 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         _logger = context.Loggers.CreateLogger<Chardev>();
         _backend = backend;
         _backend.Bind(this);
-        _history = allocate && definition.History > 0 ? new ByteRing(definition.History) : null;
+        _output = new OutputFanout(
+            definition.Id,
+            allocate ? definition.History : 0,
+            _counters,
+            reason => Raise(ChardevEventKind.Failed, e => e with { Reason = reason, State = _state }),
+            _logger);
         _seat = new WriterSeat(definition.Writers);
     }
 
@@ -77,7 +79,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
 
     public ChardevStats Stats => _counters.Snapshot();
 
-    public ImmutableArray<ConsoleSession> Consoles => _consoles;
+    public ImmutableArray<ConsoleSession> Consoles => _output.Consoles;
 
     /// <summary>Who holds the writer seat (null: nobody, or <c>writers: all</c>).</summary>
     public string? Writer
@@ -105,15 +107,14 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         lock (_gate)
         {
             ThrowIfRemoved();
-            if (_consoles.Length >= _context.Limits.MaxConsolesPerChardev)
+            if (_output.Consoles.Length >= _context.Limits.MaxConsolesPerChardev)
             {
-                var message = $"chardev '{Id}' has {_consoles.Length} consoles, the most this server allows (CharWeb:Limits:MaxConsolesPerChardev)";
+                var message = $"chardev '{Id}' has {_output.Consoles.Length} consoles, the most this server allows (CharWeb:Limits:MaxConsolesPerChardev)";
                 throw new ChardevException(ChardevErrorKind.Limit, message, [new FieldError("id", message)]) { ChardevId = Id };
             }
 
-            session = new ConsoleSession(this, options, _context.Time, _history is null ? [] : _history.ToArray());
-            _consoles = _consoles.Add(session);
-            count = _consoles.Length;
+            session = _output.Join(history => new ConsoleSession(this, options, _context.Time, history));
+            count = _output.Consoles.Length;
             seated = _seat.Joined(session);
         }
 
@@ -139,7 +140,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         lock (_gate)
         {
             ThrowIfRemoved();
-            moved = _consoles.Contains(session) && _seat.Take(session);
+            moved = _output.Consoles.Contains(session) && _seat.Take(session);
         }
 
         if (moved)
@@ -154,7 +155,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         bool moved;
         lock (_gate)
         {
-            moved = _seat.Release(session, _consoles);
+            moved = _seat.Release(session, _output.Consoles);
         }
 
         if (moved)
@@ -239,7 +240,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             return buffer[..consumable.Consume(buffer)];
         }
 
-        if (_history is null)
+        if (!_output.KeepsHistory)
         {
             throw new ChardevException(
                 ChardevErrorKind.Unsupported,
@@ -247,21 +248,11 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
                 [new FieldError("id", "has history 0 and is not a ringbuf; create it with history > 0 to read its recent output")]);
         }
 
-        lock (_gate)
-        {
-            var all = _history.ToArray();
-            return all.Length > size ? all[^size..] : all;
-        }
+        return _output.Tail(size);
     }
 
     /// <summary>The replay buffer as it stands (what a new console would be shown first).</summary>
-    public byte[] History()
-    {
-        lock (_gate)
-        {
-            return _history?.ToArray() ?? [];
-        }
-    }
+    public byte[] History() => _output.History();
 
     public async ValueTask DisposeAsync()
     {
@@ -280,8 +271,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
 
                 _disposed = true;
                 backend = _backend;
-                consoles = _consoles;
-                _consoles = [];
+                consoles = _output.LeaveAll();
             }
         }
         finally
@@ -299,7 +289,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
 
         Raise(ChardevEventKind.Removed);
         await CloseAsync(backend);
-        _logfile?.Dispose();
+        _output.CloseLogfile();
     }
 
     /// <summary>
@@ -313,7 +303,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         {
             if (LogfilePath is { } logfile)
             {
-                _logfile = OpenLogfile(logfile);
+                _output.Logfile = OpenLogfile(logfile);
             }
 
             _backend.Creating = creating;
@@ -321,15 +311,15 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             if (creating && !Definition.Logappend)
             {
                 // Only now: a create refused by its backend must not have cost the log its content.
-                _logfile?.File.Truncate();
+                _output.Logfile?.File.Truncate();
             }
         }
         catch (Exception ex) when (IsOpenFailure(ex) || ex is ChardevException)
         {
             if (creating)
             {
-                _logfile?.File.Abandon();
-                _logfile = null;
+                _output.Logfile?.File.Abandon();
+                _output.Logfile = null;
                 throw ex is ChardevException refused ? UnderBackend(refused) : OpenFailed(ex);
             }
 
@@ -404,15 +394,13 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         bool moved;
         lock (_gate)
         {
-            var before = _consoles.Length;
-            _consoles = _consoles.Remove(session);
-            if (_consoles.Length == before)
+            if (!_output.Leave(session))
             {
                 return;
             }
 
-            count = _consoles.Length;
-            moved = _seat.Left(session, _consoles);
+            count = _output.Consoles.Length;
+            moved = _seat.Left(session, _output.Consoles);
         }
 
         LogConsoleDetached(Id, session.RemoteAddress, count);
@@ -438,27 +426,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             return;
         }
 
-        _counters.Output(data.Length);
-        WriteLogfile(data);
-        lock (_gate)
-        {
-            _history?.Write(data);
-            var consoles = _consoles;
-            if (consoles.IsEmpty)
-            {
-                // The spice rule: nobody is watching, so the bytes go nowhere but the counters.
-                _counters.OutputDropped(data.Length);
-                return;
-            }
-
-            // One copy shared by every console; not zeroed first, since it is overwritten at once.
-            var chunk = GC.AllocateUninitializedArray<byte>(data.Length);
-            data.CopyTo(chunk);
-            foreach (var console in consoles)
-            {
-                console.Enqueue(chunk);
-            }
-        }
+        _output.Output(data);
     }
 
     void IBackendOwner.OnStateChanged(ChardevBackend source, ChardevState state, string? reason, int? exitCode)
@@ -546,27 +514,6 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     private ChardevException OpenFailed(Exception ex) =>
         new(ChardevErrorKind.OpenFailed, $"chardev '{Id}': backend '{_backend.Filename}' could not be opened: {ex.Message}", [new FieldError("backend", ex.Message)], ex);
 
-    private void WriteLogfile(ReadOnlySpan<byte> data)
-    {
-        var logfile = _logfile;
-        if (logfile is null || _logfileFailed)
-        {
-            return;
-        }
-
-        try
-        {
-            logfile.Write(data);
-        }
-        catch (IOException ex)
-        {
-            // A broken log must not stop the device; say so once and keep going without it.
-            _logfileFailed = true;
-            LogLogfileFailed(Id, logfile.Path, ex.Message);
-            Raise(ChardevEventKind.Failed, e => e with { Reason = $"logfile {logfile.Path}: {ex.Message}", State = _state });
-        }
-    }
-
     private void Raise(ChardevEventKind kind, Func<ChardevEvent, ChardevEvent>? fill = null)
     {
         var e = new ChardevEvent(Id, kind, _context.Time.GetUtcNow());
@@ -575,7 +522,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             e = fill(e);
         }
 
-        foreach (var console in _consoles)
+        foreach (var console in _output.Consoles)
         {
             console.Notify(e);
         }
@@ -586,7 +533,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     /// <summary>Every console hears who holds the seat now, each told whether it is itself.</summary>
     private void RaiseWriter()
     {
-        foreach (var console in _consoles)
+        foreach (var console in _output.Consoles)
         {
             console.Notify(WriterEvent(console));
         }
@@ -630,31 +577,4 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             }
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Chardev {ChardevId} opened")]
-    private partial void LogOpened(string chardevId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Chardev {ChardevId} closed: {Reason}")]
-    private partial void LogClosed(string chardevId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Chardev {ChardevId} failed to open: {Reason}")]
-    private partial void LogOpenFailed(string chardevId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Chardev {ChardevId} changed to a {BackendType} backend")]
-    private partial void LogChanged(string chardevId, string backendType);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Console {RemoteAddress} attached to {ChardevId} ({Consoles} attached)")]
-    private partial void LogConsoleAttached(string chardevId, string remoteAddress, int consoles);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Console {RemoteAddress} detached from {ChardevId} ({Consoles} attached)")]
-    private partial void LogConsoleDetached(string chardevId, string remoteAddress, int consoles);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Chardev {ChardevId} logfile {Path} failed: {Reason}")]
-    private partial void LogLogfileFailed(string chardevId, string path, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Chardev {ChardevId}: backend {Filename} failed while closing")]
-    private partial void LogCloseFailed(string chardevId, string filename, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Chardev {ChardevId}: a {Kind} event handler failed")]
-    private partial void LogEventHandlerFailed(string chardevId, ChardevEventKind kind, Exception exception);
 }

@@ -1,8 +1,12 @@
 namespace CharWeb.Api.Hubs;
 
-/// <summary>What one hub connection runs at once (consoles, list watchers), kept in the connection's <c>Items</c>.</summary>
+/// <summary>
+/// What one hub connection runs at once, kept in the connection's <c>Items</c>: its consoles by
+/// chardev id (so its later calls find them; a connection id is no Engine concept) and its list watchers.
+/// </summary>
 internal sealed class ConnectionLoad
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Engine.Consoles.ConsoleSession> _sessions = new(StringComparer.Ordinal);
     private readonly BoundedCount _consoles = new();
     private readonly BoundedCount _watchers = new();
 
@@ -20,6 +24,14 @@ internal sealed class ConnectionLoad
             return fresh;
         }
     }
+
+    public Engine.Consoles.ConsoleSession? Session(string id) => _sessions.GetValueOrDefault(id);
+
+    /// <summary>Files the console attached to chardev <paramref name="id"/>; false when this connection already has one there.</summary>
+    public bool TryAddSession(string id, Engine.Consoles.ConsoleSession session) => _sessions.TryAdd(id, session);
+
+    public void RemoveSession(string id, Engine.Consoles.ConsoleSession session) =>
+        _sessions.TryRemove(new KeyValuePair<string, Engine.Consoles.ConsoleSession>(id, session));
 
     public bool TryAddConsole(int max) => _consoles.TryAdd(max);
 

@@ -47,7 +47,7 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
         ConsoleSession session;
         try
         {
-            session = Open(Required(id));
+            session = await OpenAsync(Required(id), load);
         }
         catch
         {
@@ -74,6 +74,7 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
         }
         finally
         {
+            load.RemoveSession(id, session);
             load.RemoveConsole();
             hubLoad.RemoveConsole();
             await session.DisposeAsync();
@@ -238,23 +239,23 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
 
     private AuditActor Actor => AuditActors.Of(Context.User!, Context.GetHttpContext());
 
-    private ConsoleSession Open(string id)
+    private async Task<ConsoleSession> OpenAsync(string id, ConnectionLoad load)
     {
         var chardev = Find(id);
         var role = Context.User!.RoleOn(chardev) ?? throw new HubException($"no chardev is named '{id}'");
-        if (Session(id) is not null)
+        if (load.Session(id) is not null)
         {
             throw new HubException($"this connection is already attached to '{id}'");
         }
 
         var http = Context.GetHttpContext();
         var remote = http?.Connection.RemoteIpAddress is { } ip ? $"{ip}:{http.Connection.RemotePort}" : Context.ConnectionId;
+        ConsoleSession session;
         try
         {
-            return chardev.Attach(new ConsoleOptions
+            session = chardev.Attach(new ConsoleOptions
             {
                 RemoteAddress = remote,
-                Owner = Context.ConnectionId,
                 User = Context.User!.UserName(),
                 ReadOnly = ReadOnlyConnection || role < Role.Operator,
                 BufferBytes = settings.Value.BufferBytes,
@@ -265,6 +266,15 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
         {
             throw new HubException(ex.Message);
         }
+
+        if (!load.TryAddSession(id, session))
+        {
+            // Two attaches to one chardev raced on this connection: the second gives its console back.
+            await session.DisposeAsync();
+            throw new HubException($"this connection is already attached to '{id}'");
+        }
+
+        return session;
     }
 
     private static string Required(string? id) => id ?? throw new HubException("id is required");
@@ -283,6 +293,5 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
         return Context.User!.Require(Find(id), Role.Operator);
     }
 
-    private ConsoleSession? Session(string id) =>
-        registry.TryGet(id, out var chardev) ? chardev.Consoles.FirstOrDefault(c => c.Owner == Context.ConnectionId) : null;
+    private ConsoleSession? Session(string id) => ConnectionLoad.Of(Context).Session(id);
 }

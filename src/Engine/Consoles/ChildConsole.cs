@@ -14,7 +14,7 @@ internal sealed class ChildConsole : IAsyncDisposable
     {
         Child = child;
         // Read-only: the parent writes to the child chardev itself, so its pump never takes the writer seat from a person.
-        _session = child.Attach(new ConsoleOptions { RemoteAddress = $"chardev {parentId}", Owner = "chardev:" + parentId, User = "chardev:" + parentId, ReadOnly = true });
+        _session = child.Attach(new ConsoleOptions { RemoteAddress = $"chardev {parentId}", User = "chardev:" + parentId, ReadOnly = true });
         _pump = PumpAsync(output, _stop.Token);
     }
 

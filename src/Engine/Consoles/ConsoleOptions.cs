@@ -11,9 +11,6 @@ public sealed record ConsoleOptions
     /// <summary>Who is at this console (a user name), as the writer seat and audit name them.</summary>
     public string User { get; init; } = "in-process";
 
-    /// <summary>Whose console this is (a hub connection id), so its later calls find it.</summary>
-    public string? Owner { get; init; }
-
     /// <summary>A read-only console sees output but may not write, and never holds the writer seat.</summary>
     public bool ReadOnly { get; init; }
 

@@ -52,7 +52,6 @@ public sealed class ConsoleSession : IAsyncDisposable
 
     public string RemoteAddress => _options.RemoteAddress;
 
-    public string? Owner => _options.Owner;
 
     public bool ReadOnly => _options.ReadOnly;
 

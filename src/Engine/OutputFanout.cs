@@ -1,0 +1,134 @@
+using System.Collections.Immutable;
+using CharWeb.Engine.Consoles;
+using Microsoft.Extensions.Logging;
+
+namespace CharWeb.Engine;
+
+/// <summary>
+/// The output side of a chardev, as QEMU's <c>char.c</c> owns it for every backend: each chunk the
+/// device says is counted, logged, kept in the history ring, and handed to every attached console,
+/// or, with nobody watching, discarded and counted (the spice rule). A console that joins gets the
+/// history and then every chunk after it, with no gap and nothing twice.
+/// </summary>
+internal sealed partial class OutputFanout(string chardevId, int history, ChardevCounters counters, Action<string> logfileFailed, ILogger logger)
+{
+    private readonly ILogger _logger = logger;
+    private readonly Lock _lock = new();
+    private readonly ByteRing? _history = history > 0 ? new ByteRing(history) : null;
+    private ImmutableArray<ConsoleSession> _consoles = [];
+    private ChardevLogfile? _logfile;
+    private bool _logfileFailed;
+
+    public ImmutableArray<ConsoleSession> Consoles => _consoles;
+
+    public bool KeepsHistory => _history is not null;
+
+    /// <summary>The log every chunk is written to, once opened by the chardev.</summary>
+    public ChardevLogfile? Logfile
+    {
+        get => _logfile;
+        set => _logfile = value;
+    }
+
+    /// <summary>Device output: never blocks, whatever the consoles do.</summary>
+    public void Output(ReadOnlySpan<byte> data)
+    {
+        counters.Output(data.Length);
+        WriteLogfile(data);
+        lock (_lock)
+        {
+            _history?.Write(data);
+            var consoles = _consoles;
+            if (consoles.IsEmpty)
+            {
+                // The spice rule: nobody is watching, so the bytes go nowhere but the counters.
+                counters.OutputDropped(data.Length);
+                return;
+            }
+
+            // One copy shared by every console; not zeroed first, since it is overwritten at once.
+            var chunk = GC.AllocateUninitializedArray<byte>(data.Length);
+            data.CopyTo(chunk);
+            foreach (var console in consoles)
+            {
+                console.Enqueue(chunk);
+            }
+        }
+    }
+
+    /// <summary>Adds the console <paramref name="create"/> makes from the history as it stands, in one step with the output.</summary>
+    public ConsoleSession Join(Func<byte[], ConsoleSession> create)
+    {
+        lock (_lock)
+        {
+            var session = create(_history?.ToArray() ?? []);
+            _consoles = _consoles.Add(session);
+            return session;
+        }
+    }
+
+    /// <summary>Takes a console out; false when it was not there.</summary>
+    public bool Leave(ConsoleSession session)
+    {
+        lock (_lock)
+        {
+            var before = _consoles.Length;
+            _consoles = _consoles.Remove(session);
+            return _consoles.Length != before;
+        }
+    }
+
+    /// <summary>Takes every console out (the chardev is going), answering them.</summary>
+    public ImmutableArray<ConsoleSession> LeaveAll()
+    {
+        lock (_lock)
+        {
+            var consoles = _consoles;
+            _consoles = [];
+            return consoles;
+        }
+    }
+
+    /// <summary>The history ring as it stands (what a new console would be shown first).</summary>
+    public byte[] History()
+    {
+        lock (_lock)
+        {
+            return _history?.ToArray() ?? [];
+        }
+    }
+
+    /// <summary>The newest <paramref name="size"/> bytes of history.</summary>
+    public byte[] Tail(int size)
+    {
+        var all = History();
+        return all.Length > size ? all[^size..] : all;
+    }
+
+    public void CloseLogfile()
+    {
+        _logfile?.Dispose();
+        _logfile = null;
+    }
+
+    private void WriteLogfile(ReadOnlySpan<byte> data)
+    {
+        var logfile = _logfile;
+        if (logfile is null || _logfileFailed)
+        {
+            return;
+        }
+
+        try
+        {
+            logfile.Write(data);
+        }
+        catch (IOException ex)
+        {
+            // A broken log must not stop the device; say so once and keep going without it.
+            _logfileFailed = true;
+            LogLogfileFailed(chardevId, logfile.Path, ex.Message);
+            logfileFailed($"logfile {logfile.Path}: {ex.Message}");
+        }
+    }
+}

@@ -24,7 +24,4 @@ public sealed partial class Chardev
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Chardev {ChardevId}: backend {Filename} failed while closing")]
     private partial void LogCloseFailed(string chardevId, string filename, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Chardev {ChardevId}: a {Kind} event handler failed")]
-    private partial void LogEventHandlerFailed(string chardevId, ChardevEventKind kind, Exception exception);
 }

@@ -4,15 +4,6 @@ using Microsoft.Extensions.Logging;
 
 namespace CharWeb.Engine;
 
-/// <summary>Where a chardev's definition comes from.</summary>
-public enum ChardevSource
-{
-    /// <summary>Created through REST or QMP; kept in the database.</summary>
-    Api,
-    /// <summary>Declared in configuration (<c>CharWeb:Chardevs</c>); comes back from there at start.</summary>
-    Config,
-}
-
 /// <summary>
 /// One chardev: a backend (the device side) and its consoles. Like QEMU's <c>char.c</c> it owns
 /// the rules every backend shares: stats, logfile, history, events, and the spice rule that
@@ -26,7 +17,8 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Lock _gate = new();
     private readonly ILogger _logger;
-    private readonly WriterSeat _seat;
+    private readonly ConsoleRoster _roster;
+    private readonly ChardevEventHandlers _handlers;
     private ChardevBackend _backend;
     private ChardevState _state = ChardevState.Connecting;
     private bool _disposed;
@@ -38,6 +30,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         CreatedAt = createdAt;
         _context = context;
         _logger = context.Loggers.CreateLogger<Chardev>();
+        _handlers = new ChardevEventHandlers(definition.Id, _logger);
         _backend = backend;
         _backend.Bind(this);
         _output = new OutputFanout(
@@ -46,7 +39,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             _counters,
             reason => Raise(ChardevEventKind.Failed, e => e with { Reason = reason, State = _state }),
             _logger);
-        _seat = new WriterSeat(definition.Writers);
+        _roster = new ConsoleRoster(definition.Id, _output, definition.Writers, context.Limits.MaxConsolesPerChardev, context.Time, _handlers.Raise);
     }
 
     /// <summary>A stored chardev that today's rules refuse: listed, failed with <paramref name="reason"/>, holding nothing and never opened.</summary>
@@ -54,7 +47,11 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         new(definition, new RefusedBackend(), source, createdAt, context, allocate: false) { _state = ChardevState.Failed, LastError = reason };
 
     /// <summary>Raised on the thread where it happened; handlers must not block.</summary>
-    public event Action<ChardevEvent>? EventRaised;
+    public event Action<ChardevEvent>? EventRaised
+    {
+        add => _handlers.Raised += value;
+        remove => _handlers.Raised -= value;
+    }
 
     public string Id => Definition.Id;
 
@@ -82,16 +79,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     public ImmutableArray<ConsoleSession> Consoles => _output.Consoles;
 
     /// <summary>Who holds the writer seat (null: nobody, or <c>writers: all</c>).</summary>
-    public string? Writer
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _seat.Holder?.User;
-            }
-        }
-    }
+    public string? Writer => _roster.Writer;
 
     public string? LogfilePath => Definition.Logfile is null ? null : _context.Paths.FullPath(Definition.Logfile);
 
@@ -101,68 +89,18 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     /// <summary>Attaches a console: it gets the history first, then every output after, in order.</summary>
     public ConsoleSession Attach(ConsoleOptions options)
     {
-        ConsoleSession session;
-        int count;
-        bool seated;
-        lock (_gate)
-        {
-            ThrowIfRemoved();
-            if (_output.Consoles.Length >= _context.Limits.MaxConsolesPerChardev)
-            {
-                var message = $"chardev '{Id}' has {_output.Consoles.Length} consoles, the most this server allows (CharWeb:Limits:MaxConsolesPerChardev)";
-                throw new ChardevException(ChardevErrorKind.Limit, message, [new FieldError("id", message)]) { ChardevId = Id };
-            }
-
-            session = _output.Join(history => new ConsoleSession(this, options, _context.Time, history));
-            count = _output.Consoles.Length;
-            seated = _seat.Joined(session);
-        }
-
+        var (session, count, seated) = _roster.Join(history => new ConsoleSession(this, options, _context.Time, history));
         LogConsoleAttached(Id, options.RemoteAddress, count);
         Raise(ChardevEventKind.Consoles, e => e with { Consoles = count });
-        if (seated)
-        {
-            RaiseWriter();
-        }
-        else if (Definition.Writers == WriterPolicy.One)
-        {
-            // A spy learns at once who types.
-            session.Notify(WriterEvent(session));
-        }
-
+        _roster.Welcome(session, seated);
         return session;
     }
 
     /// <summary>conserver's force attach: <paramref name="session"/> takes the writer seat and everyone is told.</summary>
-    public void TakeWriter(ConsoleSession session)
-    {
-        bool moved;
-        lock (_gate)
-        {
-            ThrowIfRemoved();
-            moved = _output.Consoles.Contains(session) && _seat.Take(session);
-        }
-
-        if (moved)
-        {
-            RaiseWriter();
-        }
-    }
+    public void TakeWriter(ConsoleSession session) => _roster.Take(session);
 
     /// <summary>The seat holder gives the seat up; it passes to the next console that may write.</summary>
-    public void ReleaseWriter(ConsoleSession session)
-    {
-        bool moved;
-        lock (_gate)
-        {
-            moved = _seat.Release(session, _output.Consoles);
-        }
-
-        if (moved)
-        {
-            RaiseWriter();
-        }
-    }
+    public void ReleaseWriter(ConsoleSession session) => _roster.Release(session);
 
     /// <summary>Input into the device from a writer that does not say who it is (<see cref="InputSource.Anonymous"/>).</summary>
     public ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
@@ -240,15 +178,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             return buffer[..consumable.Consume(buffer)];
         }
 
-        if (!_output.KeepsHistory)
-        {
-            throw new ChardevException(
-                ChardevErrorKind.Unsupported,
-                $"chardev '{Id}' keeps no history and its backend '{Definition.Backend!.Type}' stores nothing to read",
-                [new FieldError("id", "has history 0 and is not a ringbuf; create it with history > 0 to read its recent output")]);
-        }
-
-        return _output.Tail(size);
+        return _output.Tail(size, Definition.Backend!.Type);
     }
 
     /// <summary>The replay buffer as it stands (what a new console would be shown first).</summary>
@@ -271,7 +201,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
 
                 _disposed = true;
                 backend = _backend;
-                consoles = _output.LeaveAll();
+                consoles = _roster.Close();
             }
         }
         finally
@@ -303,7 +233,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         {
             if (LogfilePath is { } logfile)
             {
-                _output.Logfile = OpenLogfile(logfile);
+                _output.OpenLogfile(_context.Paths, logfile);
             }
 
             _backend.Creating = creating;
@@ -311,16 +241,15 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             if (creating && !Definition.Logappend)
             {
                 // Only now: a create refused by its backend must not have cost the log its content.
-                _output.Logfile?.File.Truncate();
+                _output.TruncateLogfile();
             }
         }
-        catch (Exception ex) when (IsOpenFailure(ex) || ex is ChardevException)
+        catch (Exception ex) when (OpenFailures.IsOpenFailure(ex) || ex is ChardevException)
         {
             if (creating)
             {
-                _output.Logfile?.File.Abandon();
-                _output.Logfile = null;
-                throw ex is ChardevException refused ? UnderBackend(refused) : OpenFailed(ex);
+                _output.AbandonLogfile();
+                throw ex is ChardevException refused ? OpenFailures.UnderBackend(refused) : OpenFailures.Backend(Id, _backend.Filename, ex);
             }
 
             _state = ChardevState.Failed;
@@ -368,12 +297,12 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
 
                 await CloseAsync(fresh);
                 // PUT's body is the backend: a refusal names fields inside it, as validation does.
-                if (opened || ex is ChardevException or OperationCanceledException || !IsOpenFailure(ex))
+                if (opened || ex is ChardevException or OperationCanceledException || !OpenFailures.IsOpenFailure(ex))
                 {
                     throw;
                 }
 
-                throw OpenFailed(ex);
+                throw OpenFailures.Backend(Id, _backend.Filename, ex);
             }
 
             Definition = changed;
@@ -390,34 +319,21 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
 
     internal void Detach(ConsoleSession session)
     {
-        int count;
-        bool moved;
-        lock (_gate)
+        var (left, count, seatMoved) = _roster.Leave(session);
+        if (!left)
         {
-            if (!_output.Leave(session))
-            {
-                return;
-            }
-
-            count = _output.Consoles.Length;
-            moved = _seat.Left(session, _output.Consoles);
+            return;
         }
 
         LogConsoleDetached(Id, session.RemoteAddress, count);
         Raise(ChardevEventKind.Consoles, e => e with { Consoles = count });
-        if (moved)
+        if (seatMoved)
         {
-            RaiseWriter();
+            _roster.AnnounceWriter();
         }
     }
 
-    internal bool MayWrite(ConsoleSession session)
-    {
-        lock (_gate)
-        {
-            return _seat.MayWrite(session);
-        }
-    }
+    internal bool MayWrite(ConsoleSession session) => _roster.MayWrite(session);
 
     void IBackendOwner.OnOutput(ChardevBackend source, ReadOnlySpan<byte> data)
     {
@@ -468,9 +384,6 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         }
     }
 
-    internal static bool IsOpenFailure(Exception ex) =>
-        ex is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or InvalidOperationException or PlatformNotSupportedException;
-
     /// <summary>Closing a backend must not fail removal or a swap; what it says is logged.</summary>
     private async Task CloseAsync(ChardevBackend backend)
     {
@@ -488,31 +401,9 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     {
         if (_disposed)
         {
-            throw new ChardevException(ChardevErrorKind.NotFound, $"chardev '{Id}' was removed", [new FieldError("id", $"chardev '{Id}' was removed")]) { ChardevId = Id };
+            throw ChardevException.Removed(Id);
         }
     }
-
-    private ChardevLogfile OpenLogfile(string path)
-    {
-        try
-        {
-            // Logs are CharWeb's own records (DESIGN's example is logs/vm1.log): make their folder.
-            return new ChardevLogfile(_context.Paths.OpenWrite("logfile", path, createFolders: true, devices: true));
-        }
-        catch (Exception ex) when (IsOpenFailure(ex))
-        {
-            throw new ChardevException(ChardevErrorKind.OpenFailed, $"chardev '{Id}': logfile could not be opened: {ex.Message}", [new FieldError("logfile", ex.Message)], ex);
-        }
-    }
-
-    /// <summary>A backend's refusal at open names its own fields; the caller sees them under <c>backend.</c>.</summary>
-    private static ChardevException UnderBackend(ChardevException refused) =>
-        refused.Kind == ChardevErrorKind.Invalid && refused.Errors.All(e => !e.Field.StartsWith("backend", StringComparison.Ordinal) && e.Field != "logfile")
-            ? ChardevException.Invalid(refused.Errors.Select(e => e with { Field = "backend." + e.Field }).ToList())
-            : refused;
-
-    private ChardevException OpenFailed(Exception ex) =>
-        new(ChardevErrorKind.OpenFailed, $"chardev '{Id}': backend '{_backend.Filename}' could not be opened: {ex.Message}", [new FieldError("backend", ex.Message)], ex);
 
     private void Raise(ChardevEventKind kind, Func<ChardevEvent, ChardevEvent>? fill = null)
     {
@@ -522,59 +413,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             e = fill(e);
         }
 
-        foreach (var console in _output.Consoles)
-        {
-            console.Notify(e);
-        }
-
-        RaiseToHandlers(e);
-    }
-
-    /// <summary>Every console hears who holds the seat now, each told whether it is itself.</summary>
-    private void RaiseWriter()
-    {
-        foreach (var console in _output.Consoles)
-        {
-            console.Notify(WriterEvent(console));
-        }
-
-        RaiseToHandlers(WriterEvent(null));
-    }
-
-    private ChardevEvent WriterEvent(ConsoleSession? reader)
-    {
-        ConsoleSession? holder;
-        lock (_gate)
-        {
-            holder = _seat.Holder;
-        }
-
-        return new ChardevEvent(Id, ChardevEventKind.Writer, _context.Time.GetUtcNow())
-        {
-            Name = holder?.User,
-            Self = reader is null ? null : ReferenceEquals(reader, holder),
-        };
-    }
-
-    private void RaiseToHandlers(ChardevEvent e)
-    {
-        var kind = e.Kind;
-        var handlers = EventRaised;
-        if (handlers is null)
-        {
-            return;
-        }
-
-        foreach (var handler in handlers.GetInvocationList().Cast<Action<ChardevEvent>>())
-        {
-            try
-            {
-                handler(e);
-            }
-            catch (Exception ex)
-            {
-                LogEventHandlerFailed(Id, kind, ex);
-            }
-        }
+        _roster.Notify(e);
+        _handlers.Raise(e);
     }
 }

@@ -36,6 +36,9 @@ public sealed class ChardevException : Exception
 
     public static ChardevException Invalid(string field, string message) => Invalid([new FieldError(field, message)]);
 
+    public static ChardevException Removed(string id) =>
+        new(ChardevErrorKind.NotFound, $"chardev '{id}' was removed", [new FieldError("id", $"chardev '{id}' was removed")]) { ChardevId = id };
+
     public static ChardevException NotFound(string id) =>
         new(ChardevErrorKind.NotFound, $"chardev '{id}' does not exist", [new FieldError("id", $"no chardev is named '{id}'")]) { ChardevId = id };
 }

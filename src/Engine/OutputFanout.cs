@@ -21,13 +21,27 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
 
     public ImmutableArray<ConsoleSession> Consoles => _consoles;
 
-    public bool KeepsHistory => _history is not null;
-
-    /// <summary>The log every chunk is written to, once opened by the chardev.</summary>
-    public ChardevLogfile? Logfile
+    /// <summary>Opens the log every chunk is written to, for append (logs are CharWeb's own records: their folder is made).</summary>
+    public void OpenLogfile(PathPolicy paths, string path)
     {
-        get => _logfile;
-        set => _logfile = value;
+        try
+        {
+            _logfile = new ChardevLogfile(paths.OpenWrite("logfile", path, createFolders: true, devices: true));
+        }
+        catch (Exception ex) when (OpenFailures.IsOpenFailure(ex))
+        {
+            throw OpenFailures.Logfile(chardevId, ex);
+        }
+    }
+
+    /// <summary>Empties the log: only once the chardev being created is certain to exist.</summary>
+    public void TruncateLogfile() => _logfile?.File.Truncate();
+
+    /// <summary>A create that failed: the log is closed, and removed if the create made it.</summary>
+    public void AbandonLogfile()
+    {
+        _logfile?.File.Abandon();
+        _logfile = null;
     }
 
     /// <summary>Device output: never blocks, whatever the consoles do.</summary>
@@ -98,9 +112,17 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
         }
     }
 
-    /// <summary>The newest <paramref name="size"/> bytes of history.</summary>
-    public byte[] Tail(int size)
+    /// <summary>REST <c>read</c> of a kind that stores nothing itself: the newest <paramref name="size"/> bytes of history.</summary>
+    public byte[] Tail(int size, string backendType)
     {
+        if (_history is null)
+        {
+            throw new ChardevException(
+                ChardevErrorKind.Unsupported,
+                $"chardev '{chardevId}' keeps no history and its backend '{backendType}' stores nothing to read",
+                [new FieldError("id", "has history 0 and is not a ringbuf; create it with history > 0 to read its recent output")]);
+        }
+
         var all = History();
         return all.Length > size ? all[^size..] : all;
     }

@@ -101,6 +101,49 @@ internal sealed class HubConsole : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until <paramref name="text"/> (UTF-8) has arrived at or after byte <paramref name="from"/> and returns where it
+    /// starts; fails with the tail of what arrived (and <paramref name="context"/>) if it does not within <paramref name="seconds"/>.
+    /// Only for a console connected with <c>keep</c>; each byte is searched once, however long the wait.
+    /// </summary>
+    public async Task<int> WaitForTextAsync(string text, int from = 0, int seconds = 30, Func<string>? context = null)
+    {
+        var needle = System.Text.Encoding.UTF8.GetBytes(text);
+        var timeout = CharWebServer.Timeout(seconds);
+        var scanned = from;
+        while (true)
+        {
+            // Read before the scan: once the stream has ended, this scan has seen every byte.
+            var ended = _reading.IsCompleted;
+            lock (_lock)
+            {
+                var kept = _kept ?? throw new InvalidOperationException("connect with keep: true to keep the bytes");
+                var all = kept.GetBuffer().AsSpan(0, (int)kept.Length);
+                if (all.Length > scanned)
+                {
+                    var at = all[scanned..].IndexOf(needle);
+                    if (at >= 0)
+                    {
+                        return scanned + at;
+                    }
+
+                    scanned = Math.Max(scanned, all.Length - needle.Length + 1);
+                }
+            }
+
+            if (ended || timeout.IsCancellationRequested)
+            {
+                var got = Bytes();
+                var tail = System.Text.Encoding.UTF8.GetString(got.AsSpan(Math.Min(got.Length, Math.Max(from, got.Length - 2000))));
+                Assert.Fail($"{(ended ? "the attach stream ended" : $"timed out after {seconds} s")} waiting for '{text}' from byte {from} of {got.Length}; " +
+                    $"the last bytes: {tail}{(context is null ? "" : "; " + context())}");
+            }
+
+            await Task.WhenAny(_progress.Reader.WaitToReadAsync(timeout).AsTask(), _reading);
+            _progress.Reader.TryRead(out _);
+        }
+    }
+
     /// <summary>The next event of <paramref name="kind"/> (that <paramref name="match"/> accepts), skipping others.</summary>
     public async Task<HubEvent> WaitForEventAsync(string kind, Func<HubEvent, bool>? match = null, int seconds = 30)
     {

@@ -38,7 +38,9 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             allocate ? definition.History : 0,
             _counters,
             reason => Raise(ChardevEventKind.Failed, e => e with { Reason = reason, State = _state }),
+            context.Time,
             _logger);
+        _output.Paced = definition.Flow == FlowPolicy.Pace && backend.CanPace;
         _roster = new ConsoleRoster(definition.Id, _output, definition.Writers, context.Limits.MaxConsolesPerChardev, context.Time, _handlers.Raise);
     }
 
@@ -277,6 +279,8 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
                 _backend = fresh;
             }
 
+            _output.Paced = Definition.Flow == FlowPolicy.Pace && fresh.CanPace;
+
             var changed = Definition with { Backend = options };
             var opened = false;
             try
@@ -294,6 +298,8 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
                     _state = oldState;
                     LastError = oldError;
                 }
+
+                _output.Paced = Definition.Flow == FlowPolicy.Pace && old.CanPace;
 
                 await CloseAsync(fresh);
                 // PUT's body is the backend: a refusal names fields inside it, as validation does.
@@ -334,6 +340,8 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     }
 
     internal bool MayWrite(ConsoleSession session) => _roster.MayWrite(session);
+
+    OutputGate IBackendOwner.Gate => _output.Gate;
 
     void IBackendOwner.OnOutput(ChardevBackend source, ReadOnlySpan<byte> data)
     {

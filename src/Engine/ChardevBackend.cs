@@ -6,6 +6,8 @@ namespace CharWeb.Engine;
 /// </summary>
 internal interface IBackendOwner
 {
+    OutputGate Gate { get; }
+
     void OnOutput(ChardevBackend source, ReadOnlySpan<byte> data);
 
     void OnStateChanged(ChardevBackend source, ChardevState state, string? reason, int? exitCode);
@@ -26,6 +28,13 @@ public abstract class ChardevBackend : IAsyncDisposable
 
     /// <summary>The pty slave path, where there is one.</summary>
     public virtual string? PtyPath => null;
+
+    /// <summary>
+    /// Whether the device can simply wait while consoles catch up (a pty, a socket peer, a program):
+    /// such a backend waits on <see cref="WaitForRoomAsync"/> before each read. Serial without flow
+    /// control and udp cannot: the kernel would drop bytes unannounced.
+    /// </summary>
+    public virtual bool CanPace => false;
 
     /// <summary>Opens the device. Throws (with the OS reason) when it cannot.</summary>
     public abstract ValueTask OpenAsync(CancellationToken cancellationToken);
@@ -75,6 +84,12 @@ public abstract class ChardevBackend : IAsyncDisposable
             _owner?.OnOutput(this, data);
         }
     }
+
+    /// <summary>Before reading the device: waits while the consoles' pace says so (never with no console).</summary>
+    protected Task WaitForRoomAsync(CancellationToken cancellationToken) => _owner?.Gate.WaitAsync(cancellationToken) ?? Task.CompletedTask;
+
+    /// <summary>The same for a backend's own read thread: answers whether it may read now, waiting up to <paramref name="timeoutMs"/>.</summary>
+    internal bool WaitForRoom(int timeoutMs) => _owner?.Gate.Wait(timeoutMs) ?? true;
 
     protected void SetState(ChardevState state, string? reason = null, int? exitCode = null) => _owner?.OnStateChanged(this, state, reason, exitCode);
 

@@ -41,9 +41,27 @@ public sealed record ChardevDefinition
     [DefaultValue(WriterPolicy.One)]
     public WriterPolicy Writers { get; init; } = WriterPolicy.One;
 
+    /// <summary>
+    /// <c>pace</c>: while consoles watch, the device is read only as fast as the fastest console takes
+    /// output, so one that keeps up loses nothing (kinds that cannot wait, serial and udp, behave as
+    /// <c>drop</c>); <c>drop</c>: the device is never slowed and a lagging console loses the oldest output.
+    /// </summary>
+    [DefaultValue(FlowPolicy.Pace)]
+    public FlowPolicy Flow { get; init; } = FlowPolicy.Pace;
+
     /// <summary>Keep the bytes typed into this chardev in the audit log, not only their count.</summary>
     [DefaultValue(false)]
     public bool AuditInput { get; init; }
+}
+
+/// <summary>What a chardev does while consoles watch: pace the device to the fastest one, or read it flat out and let slow ones lose.</summary>
+public enum FlowPolicy
+{
+    /// <summary>Lossless while watched: the device is read as fast as the fastest console takes output (where the kind can be paced).</summary>
+    Pace,
+
+    /// <summary>The device is never slowed: a console that falls behind its buffer loses the oldest output.</summary>
+    Drop,
 }
 
 /// <summary>Who may type: one seat holder at a time, or every operator console.</summary>

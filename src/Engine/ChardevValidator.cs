@@ -27,6 +27,11 @@ public static partial class ChardevValidator
             errors.Add(new FieldError("writers", "must be one of: one, all"));
         }
 
+        if (!Enum.IsDefined(definition.Flow))
+        {
+            errors.Add(new FieldError("flow", "must be one of: pace, drop"));
+        }
+
         errors.AddRange(ValidateBackend(definition.Backend, backends, context, "backend."));
         return errors;
     }

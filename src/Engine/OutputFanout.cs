@@ -10,7 +10,7 @@ namespace CharWeb.Engine;
 /// or, with nobody watching, discarded and counted (the spice rule). A console that joins gets the
 /// history and then every chunk after it, with no gap and nothing twice.
 /// </summary>
-internal sealed partial class OutputFanout(string chardevId, int history, ChardevCounters counters, Action<string> logfileFailed, ILogger logger)
+internal sealed partial class OutputFanout(string chardevId, int history, ChardevCounters counters, Action<string> logfileFailed, TimeProvider time, ILogger logger)
 {
     private readonly ILogger _logger = logger;
     private readonly Lock _lock = new();
@@ -18,8 +18,43 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
     private ImmutableArray<ConsoleSession> _consoles = [];
     private ChardevLogfile? _logfile;
     private bool _logfileFailed;
+    private bool _paced;
+    private ITimer? _recheck;
 
     public ImmutableArray<ConsoleSession> Consoles => _consoles;
+
+    /// <summary>Open while the device may be read: always unless paced and every console is full.</summary>
+    public OutputGate Gate { get; } = new();
+
+    /// <summary>Whether the device is paced to the fastest console (<c>flow: pace</c> on a kind that can wait).</summary>
+    public bool Paced
+    {
+        get => _paced;
+        set
+        {
+            _paced = value;
+            UpdateGate();
+        }
+    }
+
+    /// <summary>Opens the gate when the fastest console has room again, closes it when none has (or with no pace, keeps it open).</summary>
+    public void UpdateGate()
+    {
+        var consoles = _consoles;
+        var open = !_paced || consoles.IsEmpty;
+        foreach (var console in consoles)
+        {
+            open |= console.HasRoom;
+        }
+
+        Gate.Set(open);
+        if (!open)
+        {
+            // Held: look again once a console that takes nothing would count as stalled, so it never holds the device for good.
+            _recheck ??= time.CreateTimer(_ => UpdateGate(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _recheck.Change(ConsoleSession.StallAfter, Timeout.InfiniteTimeSpan);
+        }
+    }
 
     /// <summary>Opens the log every chunk is written to, for append (logs are CharWeb's own records: their folder is made).</summary>
     public void OpenLogfile(PathPolicy paths, string path)
@@ -68,6 +103,11 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
                 console.Enqueue(chunk);
             }
         }
+
+        if (_paced)
+        {
+            UpdateGate();
+        }
     }
 
     /// <summary>Adds the console <paramref name="create"/> makes from the history as it stands, in one step with the output.</summary>
@@ -76,7 +116,9 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
         lock (_lock)
         {
             var session = create(_history?.ToArray() ?? []);
+            session.RoomFreed = UpdateGate;
             _consoles = _consoles.Add(session);
+            UpdateGate();
             return session;
         }
     }
@@ -88,6 +130,7 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
         {
             var before = _consoles.Length;
             _consoles = _consoles.Remove(session);
+            UpdateGate();
             return _consoles.Length != before;
         }
     }
@@ -99,6 +142,7 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
         {
             var consoles = _consoles;
             _consoles = [];
+            UpdateGate();
             return consoles;
         }
     }
@@ -131,6 +175,7 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
     {
         _logfile?.Dispose();
         _logfile = null;
+        _recheck?.Dispose();
     }
 
     private void WriteLogfile(ReadOnlySpan<byte> data)

@@ -30,6 +30,7 @@ public sealed class ConsoleSession : IAsyncDisposable
     private long _lostUnreported;
     private bool _ended;
     private int _disposed;
+    private long _lastTaken;
 
     internal ConsoleSession(Chardev chardev, ConsoleOptions options, TimeProvider time, ReadOnlySpan<byte> history)
     {
@@ -37,6 +38,7 @@ public sealed class ConsoleSession : IAsyncDisposable
         _options = options;
         _time = time;
         Since = time.GetUtcNow();
+        _lastTaken = time.GetTimestamp();
         if (!history.IsEmpty)
         {
             // Replay only what fits; what does not fit was never promised to this console.
@@ -81,6 +83,29 @@ public sealed class ConsoleSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Whether a paced device may go on for this console: it has less than a quarter of its buffer
+    /// queued (at most 256 KiB), so a console that keeps up never reaches the point of losing output.
+    /// </summary>
+    internal bool HasRoom
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queuedBytes < PaceBytes || _ended || _time.GetElapsedTime(_lastTaken) >= StallAfter;
+            }
+        }
+    }
+
+    /// <summary>A console that has taken nothing for this long is stalled: it no longer holds a paced device, it loses output instead.</summary>
+    internal static readonly TimeSpan StallAfter = TimeSpan.FromSeconds(2);
+
+    /// <summary>Told, outside this console's lock, when it took output while the device was held.</summary>
+    internal Action? RoomFreed { get; set; }
+
+    private int PaceBytes => Math.Min(_options.BufferBytes / 4, 256 << 10);
+
     /// <summary>Why the stream ended (chardev removed, console detached), once it has.</summary>
     public string? EndReason { get; private set; }
 
@@ -90,11 +115,27 @@ public sealed class ConsoleSession : IAsyncDisposable
         while (true)
         {
             Task wait;
+            ConsoleChunk? taken;
             lock (_lock)
             {
-                if (TryTake() is { } item)
+                taken = TryTake();
+            }
+
+            if (taken is { } item)
+            {
+                if (!item.IsEvent && RoomFreed is { } freed && HasRoom)
                 {
-                    return item;
+                    freed();
+                }
+
+                return item;
+            }
+
+            lock (_lock)
+            {
+                if (TryTake() is { } late)
+                {
+                    return late;
                 }
 
                 if (_ended)
@@ -273,6 +314,7 @@ public sealed class ConsoleSession : IAsyncDisposable
 
         if (dataReady)
         {
+            _lastTaken = _time.GetTimestamp();
             var data = TakeOutput();
             _queuedBytes -= data.Length;
             _sent += data.Length;

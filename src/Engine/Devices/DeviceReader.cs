@@ -12,9 +12,13 @@ internal sealed class DeviceReader : IDisposable
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
 
-    public DeviceReader(DeviceFile file, ReadOnlySpanAction output, Action<string> failed)
+    /// <param name="file">The device.</param>
+    /// <param name="output">Where what is read goes.</param>
+    /// <param name="failed">Told why reading stopped, when it was not disposed.</param>
+    /// <param name="mayRead">For a paced device: waits up to the given milliseconds for the consoles' room, answering whether to read now.</param>
+    public DeviceReader(DeviceFile file, ReadOnlySpanAction output, Action<string> failed, Func<int, bool>? mayRead = null)
     {
-        _thread = new Thread(() => Run(file, output, failed)) { IsBackground = true, Name = "read " + file.Path };
+        _thread = new Thread(() => Run(file, output, failed, mayRead)) { IsBackground = true, Name = "read " + file.Path };
         _thread.Start();
     }
 
@@ -30,13 +34,19 @@ internal sealed class DeviceReader : IDisposable
         _stop.Dispose();
     }
 
-    private void Run(DeviceFile file, ReadOnlySpanAction output, Action<string> failed)
+    private void Run(DeviceFile file, ReadOnlySpanAction output, Action<string> failed, Func<int, bool>? mayRead)
     {
         var buffer = new byte[65536];
         try
         {
             while (!_stop.IsSet)
             {
+                // Held while every console is full: the device waits in its own buffer, nothing is lost.
+                if (mayRead is not null && !mayRead(PollMs))
+                {
+                    continue;
+                }
+
                 var (readable, hungUp) = file.Poll(PollMs);
                 var n = readable ? file.Read(buffer) : 0;
                 if (n > 0)

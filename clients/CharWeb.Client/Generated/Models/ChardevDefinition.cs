@@ -31,6 +31,8 @@ namespace CharWeb.Client.Models
 #else
         public global::CharWeb.Client.Models.BackendOptions Backend { get; set; }
 #endif
+        /// <summary>What a chardev does while consoles watch: pace the device to the fastest one, or read it flat out and let slow ones lose.</summary>
+        public global::CharWeb.Client.Models.FlowPolicy? Flow { get; set; }
         /// <summary>Bytes of recent output kept and replayed to a console when it attaches.</summary>
         public int? History { get; set; }
         /// <summary>Chardev id: a letter first, then letters, digits, &apos;-&apos;, &apos;.&apos;, &apos;_&apos; (QEMU&apos;s rule), at most 128.</summary>
@@ -83,6 +85,7 @@ namespace CharWeb.Client.Models
                 { "access", n => { Access = n.GetObjectValue<global::CharWeb.Client.Models.ChardevAccess>(global::CharWeb.Client.Models.ChardevAccess.CreateFromDiscriminatorValue); } },
                 { "auditInput", n => { AuditInput = n.GetBoolValue(); } },
                 { "backend", n => { Backend = n.GetObjectValue<global::CharWeb.Client.Models.BackendOptions>(global::CharWeb.Client.Models.BackendOptions.CreateFromDiscriminatorValue); } },
+                { "flow", n => { Flow = n.GetEnumValue<global::CharWeb.Client.Models.FlowPolicy>(); } },
                 { "history", n => { History = n.GetIntValue(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "logappend", n => { Logappend = n.GetBoolValue(); } },
@@ -100,6 +103,7 @@ namespace CharWeb.Client.Models
             writer.WriteObjectValue<global::CharWeb.Client.Models.ChardevAccess>("access", Access);
             writer.WriteBoolValue("auditInput", AuditInput);
             writer.WriteObjectValue<global::CharWeb.Client.Models.BackendOptions>("backend", Backend);
+            writer.WriteEnumValue<global::CharWeb.Client.Models.FlowPolicy>("flow", Flow);
             writer.WriteIntValue("history", History);
             writer.WriteStringValue("id", Id);
             writer.WriteBoolValue("logappend", Logappend);

@@ -28,6 +28,8 @@ internal sealed class ExecBackend(ExecBackendOptions options, ExecPolicy exec, T
 
     public override string Filename => "exec:" + options.Command;
 
+    public override bool CanPace => true;
+
     public override string? PtyPath => _pty?.SlavePath;
 
     public override ValueTask OpenAsync(CancellationToken cancellationToken)
@@ -119,7 +121,7 @@ internal sealed class ExecBackend(ExecBackendOptions options, ExecPolicy exec, T
 
         _startedAt = time.GetUtcNow();
         _process = Process.Start(start) ?? throw new IOException($"{options.Command} did not start");
-        _reader = new DeviceReader(_pty.Master, Output, _ => { });
+        _reader = new DeviceReader(_pty.Master, Output, _ => { }, WaitForRoom);
         SetState(ChardevState.Open);
     }
 

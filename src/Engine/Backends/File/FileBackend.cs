@@ -21,6 +21,8 @@ public sealed class FileBackend(string outPath, string? inPath, bool append, Pat
 
     public override string Filename => "file";
 
+    public override bool CanPace => true;
+
     public override ValueTask OpenAsync(CancellationToken cancellationToken)
     {
         var input = inPath is null ? null : paths.OpenRead("in", inPath);
@@ -93,11 +95,17 @@ public sealed class FileBackend(string outPath, string? inPath, bool append, Pat
         await using (input)
         {
             var buffer = new byte[65536];
-            int n;
             try
             {
-                while ((n = await input.ReadAsync(buffer, cancellationToken)) > 0)
+                while (true)
                 {
+                    await WaitForRoomAsync(cancellationToken);
+                    var n = await input.ReadAsync(buffer, cancellationToken);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
                     Output(buffer.AsSpan(0, n));
                 }
             }

@@ -28,6 +28,8 @@ public sealed class PipeBackend(string path, PathPolicy paths) : ChardevBackend
         // Every file it may open is held, under the names another chardev would use for them.
         (o, c) => new[] { "", ".in", ".out" }.Select(suffix => new BackendClaim("path", "file:" + c.Paths.FullPath(o.Path) + suffix)));
 
+    public override bool CanPace => true;
+
     public override string Filename => "pipe";
 
     public override ValueTask OpenAsync(CancellationToken cancellationToken)
@@ -51,7 +53,7 @@ public sealed class PipeBackend(string path, PathPolicy paths) : ChardevBackend
         }
 
         SetState(ChardevState.Open);
-        _reader = new DeviceReader(_in, Output, reason => SetState(ChardevState.Failed, reason));
+        _reader = new DeviceReader(_in, Output, reason => SetState(ChardevState.Failed, reason), WaitForRoom);
         return ValueTask.CompletedTask;
     }
 

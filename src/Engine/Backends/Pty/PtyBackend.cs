@@ -29,6 +29,8 @@ public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
 
     public override string Filename => _pty is { } pty ? "pty:" + pty.SlavePath : "pty";
 
+    public override bool CanPace => true;
+
     public override string? PtyPath => _pty?.SlavePath;
 
     public override ValueTask OpenAsync(CancellationToken cancellationToken)
@@ -74,6 +76,12 @@ public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
         {
             while (!_stop.IsSet)
             {
+                // Held while every console is full, once a program writes: the pty waits, nothing is lost.
+                if (_open && !WaitForRoom(PollMs))
+                {
+                    continue;
+                }
+
                 // While nobody has the slave open, look without waiting so that an opened slave is seen at once.
                 var (readable, hungUp) = pty.Poll(_open ? PollMs : 0);
                 var n = readable ? pty.Read(buffer) : 0;

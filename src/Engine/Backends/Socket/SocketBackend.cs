@@ -50,6 +50,9 @@ public sealed partial class SocketBackend : ChardevBackend
 
     public override string Filename => _filename;
 
+    /// <summary>A socket peer simply waits while the consoles catch up (TCP's own flow control).</summary>
+    public override bool CanPace => true;
+
     public override async ValueTask OpenAsync(CancellationToken cancellationToken)
     {
         if (_options.Server)
@@ -380,6 +383,7 @@ public sealed partial class SocketBackend : ChardevBackend
             var buffer = new byte[65536];
             while (true)
             {
+                await WaitForRoomAsync(cancellationToken);
                 var n = await peer.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
                 if (n == 0)
                 {

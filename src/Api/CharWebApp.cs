@@ -113,6 +113,8 @@ public static class CharWebApp
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseCharWebOpenApi();
+        // For the raw consoles (/ws/chardevs/{id}); the hub adds its own. Keep-alive is set per socket.
+        app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -123,6 +125,7 @@ public static class CharWebApp
         app.MapHealthEndpoint();
         app.MapAccessEndpoints();
         app.MapAuditEndpoints();
+        app.MapRawWebSocketEndpoint();
         app.MapHub<ConsoleHub>(ConsoleHub.Path, o =>
         {
             // Output the hub writes is paused at 64 KiB buffered by default, one 64 KiB output item at a

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Options;
 namespace CharWeb.Api.Access;
 
 /// <summary>
-/// <c>Authorization: Bearer &lt;API key&gt;</c> (and SignalR's <c>access_token</c> on the hub, where
-/// a browser cannot set the header), and the loopback default: a caller on this machine that sends
+/// <c>Authorization: Bearer &lt;API key&gt;</c> (and <c>access_token</c> on the hub and the raw WebSocket
+/// consoles, where a browser cannot set the header), and the loopback default: a caller on this machine that sends
 /// no credentials is <c>admin</c> while <c>CharWeb:Auth:AnonymousLoopback</c> is on.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
@@ -59,7 +59,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
 }
 
-/// <summary>Where a caller's token is: the Authorization header, or <c>access_token</c> on the hub's URL only.</summary>
+/// <summary>Where a caller's token is: the Authorization header, or <c>access_token</c> on a WebSocket's URL only (hub, raw consoles).</summary>
 internal static class Credentials
 {
     public const string QueryName = "access_token";
@@ -82,9 +82,13 @@ internal static class Credentials
     public static bool Presented(HttpContext context) =>
         context.Request.Headers.Authorization.Count > 0 || Token(context) is not null;
 
-    /// <summary>A WebSocket from a browser cannot carry headers; only there does a token ride in the URL.</summary>
+    /// <summary>
+    /// A WebSocket from a browser cannot carry headers; only there does a token ride in the URL:
+    /// the hub, and the raw WebSocket consoles (<c>/ws/chardevs/{id}</c>). Never a REST route.
+    /// </summary>
     public static bool TakesQueryToken(PathString path) =>
-        path.StartsWithSegments(Hubs.ConsoleHub.Path, StringComparison.OrdinalIgnoreCase);
+        path.StartsWithSegments(Hubs.ConsoleHub.Path, StringComparison.OrdinalIgnoreCase)
+        || path.StartsWithSegments(Endpoints.RawWebSocketEndpoint.Path, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A JWT (three base64url parts, a JSON header first) rather than an API key.</summary>
     public static bool LooksLikeJwt(string token) => token.StartsWith("eyJ", StringComparison.Ordinal) && token.Count(c => c == '.') == 2;

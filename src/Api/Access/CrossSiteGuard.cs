@@ -64,7 +64,7 @@ internal sealed class CrossSiteGuard(RequestDelegate next, IOptions<AuthSettings
     }
 }
 
-/// <summary>Refuses an API key in a REST URL: URLs end up in logs, proxies and browser history. Only the hub's WebSocket may carry one.</summary>
+/// <summary>Refuses an API key in a REST URL: URLs end up in logs, proxies and browser history. Only WebSockets (the hub, <c>/ws/chardevs/</c>) may carry one.</summary>
 internal sealed class UrlCredentialGuard(RequestDelegate next)
 {
     public Task InvokeAsync(HttpContext context, IProblemDetailsService problems)

@@ -5,7 +5,8 @@ namespace CharWeb.Api.Hubs;
 /// <summary>
 /// What the whole console hub runs at once: connections per user, consoles and list watchers in
 /// all. A connection's own share is its <see cref="ConnectionLoad"/>; this bounds the sum, so many
-/// connections cannot add up to what one may not have.
+/// connections cannot add up to what one may not have. A raw WebSocket console
+/// (<c>/ws/chardevs/{id}</c>) counts as one connection with one console.
 /// </summary>
 public sealed class HubLoad
 {

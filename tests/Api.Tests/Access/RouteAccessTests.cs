@@ -44,6 +44,8 @@ public sealed class RouteAccessTests
         new("POST", "/api/keys/", Admin),
         new("DELETE", "/api/keys/{name}", Admin),
         new("GET", "/api/audit", Admin),
+        // A WebSocket: a plain GET as a viewer is past the access check (400, "upgrade").
+        new("GET", "/ws/chardevs/{id}", Viewer),
     ];
 
     private static readonly string[] Ladder = [Anonymous, Authenticated, Viewer, Operator, Admin];

@@ -68,7 +68,6 @@ internal static class RawWebSocketEndpoint
                 await using var session = chardev.Attach(new ConsoleOptions
                 {
                     RemoteAddress = remote,
-                    Owner = "ws:" + http.Connection.Id,
                     User = name,
                     ReadOnly = readOnly,
                     BufferBytes = console.Value.BufferBytes,

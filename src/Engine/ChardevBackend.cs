@@ -21,6 +21,9 @@ internal interface IBackendOwner
 /// </summary>
 public abstract class ChardevBackend : IAsyncDisposable
 {
+    /// <summary>The most a backend reads from its device at once; a paced console keeps room for one such read.</summary>
+    public const int ReadBytes = 64 << 10;
+
     private IBackendOwner? _owner;
 
     /// <summary>QEMU's <c>query-chardev</c> filename, e.g. <c>ringbuf</c> or <c>file:/tmp/out</c>.</summary>

@@ -10,7 +10,8 @@ namespace CharWeb.Engine.Tests;
 public sealed class OutputPacingTests
 {
     private const int Flood = 8 << 20;
-    private const int SmallBuffer = 64 << 10;
+    // Room for a few reads of the device: pacing keeps a console that keeps up under it.
+    private const int SmallBuffer = 256 << 10;
 
     [Fact]
     public async Task AConsoleThatKeepsUpGetsEveryByteOfAFloodFarLargerThanItsBuffer()
@@ -35,7 +36,7 @@ public sealed class OutputPacingTests
         var chardev = await ServerAsync(engine, FlowPolicy.Drop);
         await using var console = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
 
-        // A reader slower than the peer: it yields between chunks so the device outruns a 64 KiB buffer.
+        // The reader lags: the device, never held under drop, gets 1 MiB ahead of a 256 KiB buffer.
         var (received, lost) = await PushAndReadAsync(chardev, console, slow: true);
 
         Assert.True(lost > 0, $"nothing was lost ({received} received)");
@@ -52,8 +53,8 @@ public sealed class OutputPacingTests
         await peer.ConnectAsync(IPAddress.Loopback, PortOf(chardev), EngineHarness.Timeout());
         var push = peer.GetStream().WriteAsync(new byte[Flood], EngineHarness.Timeout()).AsTask();
 
-        // Held: the console's quarter buffer fills and the device stops being read.
-        await EngineHarness.WaitUntilAsync(() => chardev.Stats.OutputBytes >= SmallBuffer / 4, "the first output");
+        // Held: the console's queue fills to its pace and the device stops being read.
+        await EngineHarness.WaitUntilAsync(() => chardev.Stats.OutputBytes >= SmallBuffer / 2, "the first output");
         Assert.False(push.IsCompleted);
         var held = chardev.Stats.OutputBytes;
         Assert.True(held < Flood / 2, $"{held} bytes read while the only console took nothing");
@@ -93,8 +94,18 @@ public sealed class OutputPacingTests
         var push = peer.GetStream().WriteAsync(new byte[Flood], EngineHarness.Timeout(60)).AsTask();
         long received = 0, lost = 0;
         var timeout = EngineHarness.Timeout(60);
+        var gate = ((IBackendOwner)chardev).Gate;
         while (received + lost < Flood)
         {
+            if (slow)
+            {
+                // A reader that falls far behind whenever the device lets it: it reads only once the device is held,
+                // or is 1 MiB ahead of it (four times its buffer), or has said everything.
+                await EngineHarness.WaitUntilAsync(
+                    () => !gate.IsOpen || chardev.Stats.OutputBytes - (received + lost) >= 1 << 20 || chardev.Stats.OutputBytes == Flood,
+                    "the device to be held or far ahead");
+            }
+
             var item = await console.ReadAsync(timeout) ?? throw new InvalidOperationException("the console ended");
             if (item.Event is { Kind: ChardevEventKind.Overrun } overrun)
             {
@@ -103,10 +114,6 @@ public sealed class OutputPacingTests
 
             received += item.Data.Length;
             console.Acknowledge(received);
-            if (slow)
-            {
-                await Task.Yield();
-            }
         }
 
         await push.WaitAsync(timeout);

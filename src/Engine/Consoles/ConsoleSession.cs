@@ -84,8 +84,9 @@ public sealed class ConsoleSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// Whether a paced device may go on for this console: it has less than a quarter of its buffer
-    /// queued (at most 256 KiB), so a console that keeps up never reaches the point of losing output.
+    /// Whether a paced device may go on for this console: its queue has room for one more read of the
+    /// device (<see cref="ChardevBackend.ReadBytes"/>) and holds under 256 KiB, so a console that keeps up never
+    /// reaches the point of losing output.
     /// </summary>
     internal bool HasRoom
     {
@@ -104,7 +105,7 @@ public sealed class ConsoleSession : IAsyncDisposable
     /// <summary>Told, outside this console's lock, when it took output while the device was held.</summary>
     internal Action? RoomFreed { get; set; }
 
-    private int PaceBytes => Math.Min(_options.BufferBytes / 4, 256 << 10);
+    private int PaceBytes => Math.Min(256 << 10, _options.BufferBytes - ChardevBackend.ReadBytes);
 
     /// <summary>Why the stream ended (chardev removed, console detached), once it has.</summary>
     public string? EndReason { get; private set; }

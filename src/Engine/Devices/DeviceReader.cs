@@ -36,7 +36,7 @@ internal sealed class DeviceReader : IDisposable
 
     private void Run(DeviceFile file, ReadOnlySpanAction output, Action<string> failed, Func<int, bool>? mayRead)
     {
-        var buffer = new byte[65536];
+        var buffer = new byte[ChardevBackend.ReadBytes];
         try
         {
             while (!_stop.IsSet)

@@ -94,7 +94,7 @@ public sealed class FileBackend(string outPath, string? inPath, bool append, Pat
     {
         await using (input)
         {
-            var buffer = new byte[65536];
+            var buffer = new byte[ReadBytes];
             try
             {
                 while (true)

@@ -71,7 +71,7 @@ public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
     private void ReadLoop()
     {
         var pty = _pty!.Master;
-        var buffer = new byte[65536];
+        var buffer = new byte[ReadBytes];
         try
         {
             while (!_stop.IsSet)

@@ -380,7 +380,7 @@ public sealed partial class SocketBackend : ChardevBackend
                 await peer.SendAsync(TelnetFilter.Negotiation, SocketFlags.None, cancellationToken);
             }
 
-            var buffer = new byte[65536];
+            var buffer = new byte[ReadBytes];
             while (true)
             {
                 await WaitForRoomAsync(cancellationToken);

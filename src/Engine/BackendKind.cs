@@ -85,7 +85,26 @@ public sealed class BackendKind
         return errors;
     }
 
-    public ChardevBackend Create(BackendOptions options, BackendContext context) => _create(options, context);
+    public ChardevBackend Create(BackendOptions options, BackendContext context)
+    {
+        var backend = _create(options, context);
+        backend.CanPace = CanPace;
+        return backend;
+    }
+
+    /// <summary>
+    /// Whether the device can simply wait while consoles catch up (a pty, a socket peer, a program),
+    /// so <c>flow: pace</c> holds it; serial without flow control and udp cannot: the kernel would drop
+    /// bytes unannounced. <c>GET /api/backends</c> says it, and the backends follow it.
+    /// </summary>
+    public bool CanPace { get; private set; }
+
+    /// <summary>Registers the kind as one that can be paced (see <see cref="CanPace"/>).</summary>
+    public BackendKind Paced()
+    {
+        CanPace = true;
+        return this;
+    }
 
     /// <summary>
     /// Renames what QAPI calls differently, on backend data already in CharWeb's JSON casing

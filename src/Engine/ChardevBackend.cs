@@ -32,12 +32,8 @@ public abstract class ChardevBackend : IAsyncDisposable
     /// <summary>The pty slave path, where there is one.</summary>
     public virtual string? PtyPath => null;
 
-    /// <summary>
-    /// Whether the device can simply wait while consoles catch up (a pty, a socket peer, a program):
-    /// such a backend waits on <see cref="WaitForRoomAsync"/> before each read. Serial without flow
-    /// control and udp cannot: the kernel would drop bytes unannounced.
-    /// </summary>
-    public virtual bool CanPace => false;
+    /// <summary>Whether its kind can be paced (<see cref="BackendKind.CanPace"/>): it waits on <see cref="WaitForRoomAsync"/> before each read.</summary>
+    public bool CanPace { get; internal set; }
 
     /// <summary>Opens the device. Throws (with the OS reason) when it cannot.</summary>
     public abstract ValueTask OpenAsync(CancellationToken cancellationToken);

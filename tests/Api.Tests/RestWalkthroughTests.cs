@@ -98,6 +98,8 @@ public sealed class RestWalkthroughTests
         Assert.Equal(65536, size["default"]!.GetValue<int>());
         var path = kinds.Single(k => k!["name"]!.GetValue<string>() == "file")!["options"]!.AsArray().Single(o => o!["name"]!.GetValue<string>() == "path")!;
         Assert.True(path["required"]!.GetValue<bool>());
+        // flow: pace holds a device only where it can wait; serial and udp would lose bytes unannounced.
+        Assert.Equal(["exec", "file", "pipe", "pty", "socket"], kinds.Where(k => k!["paced"]!.GetValue<bool>()).Select(k => k!["name"]!.GetValue<string>()).Order());
     }
 
     [Fact]

@@ -27,7 +27,7 @@ internal static class BackendEndpoints
                 Required: p.PropertyType == typeof(string) && p.GetValue(defaults) is "",
                 Default: p.GetCustomAttribute<DefaultValueAttribute>()?.Value))
             .ToList();
-        return new BackendKindResponse(kind.Name, kind.Description, kind.Aliases, options);
+        return new BackendKindResponse(kind.Name, kind.Description, kind.Aliases, options, kind.CanPace);
     }
 
     private static string TypeName(Type type) => (Nullable.GetUnderlyingType(type) ?? type) switch

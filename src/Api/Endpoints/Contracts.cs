@@ -64,12 +64,13 @@ public sealed record WriteResponse(int Accepted);
 /// <summary>Bytes read (QEMU's <c>ringbuf-read</c>).</summary>
 public sealed record ReadResponse([property: Required] string Data, DataFormat Format);
 
-/// <summary>One backend kind (QEMU's <c>query-chardev-backends</c>, with its options).</summary>
+/// <summary>One backend kind (QEMU's <c>query-chardev-backends</c>, with its options); <c>paced</c>: <c>flow: pace</c> holds the device while consoles catch up (otherwise it behaves as <c>drop</c>).</summary>
 public sealed record BackendKindResponse(
     [property: Required] string Name,
     [property: Required] string Description,
     [property: Required] IReadOnlyList<string> Aliases,
-    [property: Required] IReadOnlyList<BackendOptionResponse> Options);
+    [property: Required] IReadOnlyList<BackendOptionResponse> Options,
+    bool Paced);
 
 /// <summary>One option of a backend kind.</summary>
 public sealed record BackendOptionResponse([property: Required] string Name, [property: Required] string Type, bool Required, object? Default);

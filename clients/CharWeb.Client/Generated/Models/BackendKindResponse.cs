@@ -8,7 +8,7 @@ using System;
 namespace CharWeb.Client.Models
 {
     /// <summary>
-    /// One backend kind (QEMU&apos;s `query-chardev-backends`, with its options).
+    /// One backend kind (QEMU&apos;s `query-chardev-backends`, with its options); `paced`: `flow: pace` holds the device while consoles catch up (otherwise it behaves as `drop`).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class BackendKindResponse : IParsable
@@ -45,6 +45,8 @@ namespace CharWeb.Client.Models
 #else
         public List<global::CharWeb.Client.Models.BackendOptionResponse> Options { get; set; }
 #endif
+        /// <summary>The paced property</summary>
+        public bool? Paced { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -67,6 +69,7 @@ namespace CharWeb.Client.Models
                 { "description", n => { Description = n.GetStringValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
                 { "options", n => { Options = n.GetCollectionOfObjectValues<global::CharWeb.Client.Models.BackendOptionResponse>(global::CharWeb.Client.Models.BackendOptionResponse.CreateFromDiscriminatorValue)?.AsList(); } },
+                { "paced", n => { Paced = n.GetBoolValue(); } },
             };
         }
         /// <summary>
@@ -80,6 +83,7 @@ namespace CharWeb.Client.Models
             writer.WriteStringValue("description", Description);
             writer.WriteStringValue("name", Name);
             writer.WriteCollectionOfObjectValues<global::CharWeb.Client.Models.BackendOptionResponse>("options", Options);
+            writer.WriteBoolValue("paced", Paced);
         }
     }
 }

@@ -24,11 +24,9 @@ internal sealed class ExecBackend(ExecBackendOptions options, ExecPolicy exec, T
     public static BackendKind Kind { get; } = BackendKind.Create<ExecBackendOptions>(
         "A program on a pty of its own (ttyd/conserver style); only programs listed in CharWeb:Exec:Allowed, with the arguments pinned there.",
         Validate,
-        (o, c) => new ExecBackend(o, c.Exec, c.Time));
+        (o, c) => new ExecBackend(o, c.Exec, c.Time)).Paced();
 
     public override string Filename => "exec:" + options.Command;
-
-    public override bool CanPace => true;
 
     public override string? PtyPath => _pty?.SlavePath;
 

@@ -17,11 +17,9 @@ public sealed class FileBackend(string outPath, string? inPath, bool append, Pat
         (o, c) => new FileBackend(c.Paths.FullPath(o.Path), o.In is null ? null : c.Paths.FullPath(o.In), o.Append, c.Paths),
         (o, c) => [new BackendClaim("path", "file:" + c.Paths.FullPath(o.Path))],
         // QAPI's ChardevFile names the output file "out".
-        fromQapi: data => Rename(data, "out", "path"));
+        fromQapi: data => Rename(data, "out", "path")).Paced();
 
     public override string Filename => "file";
-
-    public override bool CanPace => true;
 
     public override ValueTask OpenAsync(CancellationToken cancellationToken)
     {

@@ -25,11 +25,9 @@ public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
         (o, _) => o.Cols is < 1 or > 1000 || o.Rows is < 1 or > 1000
             ? [new FieldError(o.Cols is < 1 or > 1000 ? "cols" : "rows", "must be between 1 and 1000")]
             : [],
-        (o, _) => new PtyBackend(o));
+        (o, _) => new PtyBackend(o)).Paced();
 
     public override string Filename => _pty is { } pty ? "pty:" + pty.SlavePath : "pty";
-
-    public override bool CanPace => true;
 
     public override string? PtyPath => _pty?.SlavePath;
 

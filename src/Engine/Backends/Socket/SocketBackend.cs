@@ -46,12 +46,9 @@ public sealed partial class SocketBackend : ChardevBackend
         Validate,
         (o, c) => new SocketBackend(o, c),
         Claims,
-        FromQapi);
+        FromQapi).Paced();
 
     public override string Filename => _filename;
-
-    /// <summary>A socket peer simply waits while the consoles catch up (TCP's own flow control).</summary>
-    public override bool CanPace => true;
 
     public override async ValueTask OpenAsync(CancellationToken cancellationToken)
     {

@@ -120,32 +120,30 @@ public sealed class ConsoleSession : IAsyncDisposable
             lock (_lock)
             {
                 taken = TryTake();
+                if (taken is not null)
+                {
+                    wait = Task.CompletedTask;
+                }
+                else if (_ended)
+                {
+                    return null;
+                }
+                else
+                {
+                    _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    wait = _waiter.Task;
+                }
             }
 
             if (taken is { } item)
             {
+                // Outside this console's lock: the fan-out takes its own, then each console's.
                 if (!item.IsEvent && RoomFreed is { } freed && HasRoom)
                 {
                     freed();
                 }
 
                 return item;
-            }
-
-            lock (_lock)
-            {
-                if (TryTake() is { } late)
-                {
-                    return late;
-                }
-
-                if (_ended)
-                {
-                    return null;
-                }
-
-                _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wait = _waiter.Task;
             }
 
             await wait.WaitAsync(cancellationToken);

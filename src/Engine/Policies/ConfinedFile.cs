@@ -105,45 +105,22 @@ internal static unsafe partial class ConfinedFile
     }
 
     /// <summary>What <paramref name="handle"/> refers to.</summary>
-    public static Identity Describe(SafeFileHandle handle)
-    {
-        Tmds.Linux.statx info;
-        var empty = stackalloc byte[1];
-        empty[0] = 0;
-        if (statx((int)handle.DangerousGetHandle(), empty, AT_EMPTY_PATH, STATX_BASIC_STATS, &info) != 0)
-        {
-            throw new IOException("statx: " + Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError()));
-        }
-
-        return new Identity(((ulong)info.stx_dev_major << 32) | info.stx_dev_minor, info.stx_ino, info.stx_mode & TypeMask, info.stx_uid);
-    }
+    public static Identity Describe(SafeFileHandle handle) =>
+        Stat((int)handle.DangerousGetHandle(), "", AT_EMPTY_PATH) ?? throw new IOException("statx: the descriptor names no file");
 
     /// <summary>What the entry <paramref name="name"/> in <paramref name="folder"/> is, without following a link; null when there is none.</summary>
-    public static Identity? Describe(SafeFileHandle folder, string name)
-    {
-        Tmds.Linux.statx info;
-        var bytes = Encoding.UTF8.GetBytes(name + "\0");
-        fixed (byte* p = bytes)
-        {
-            if (statx((int)folder.DangerousGetHandle(), p, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &info) != 0)
-            {
-                return Marshal.GetLastPInvokeError() == ENOENT ? null : throw new IOException($"statx {name}: " + Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError()));
-            }
-        }
+    public static Identity? Describe(SafeFileHandle folder, string name) => Stat((int)folder.DangerousGetHandle(), name, AT_SYMLINK_NOFOLLOW);
 
-        return new Identity(((ulong)info.stx_dev_major << 32) | info.stx_dev_minor, info.stx_ino, info.stx_mode & TypeMask, info.stx_uid);
-    }
-
-    /// <summary>What the file at <paramref name="path"/> is (links followed: for configured files such as the database); null when missing.</summary>
+    /// <summary>What the file at <paramref name="path"/> is (links followed: for configured files such as the database); null when it cannot be seen.</summary>
     public static Identity? DescribePath(string path)
     {
-        Tmds.Linux.statx info;
-        var bytes = Encoding.UTF8.GetBytes(path + "\0");
-        fixed (byte* p = bytes)
+        try
         {
-            return statx(AT_FDCWD, p, 0, STATX_BASIC_STATS, &info) == 0
-                ? new Identity(((ulong)info.stx_dev_major << 32) | info.stx_dev_minor, info.stx_ino, info.stx_mode & TypeMask, info.stx_uid)
-                : null;
+            return Stat(AT_FDCWD, path, 0);
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 
@@ -200,6 +177,23 @@ internal static unsafe partial class ConfinedFile
             var fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
             return fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : throw new IOException($"{root}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         }
+    }
+
+    /// <summary>statx of <paramref name="path"/> relative to <paramref name="folder"/>; null when there is no such file.</summary>
+    private static Identity? Stat(int folder, string path, int flags)
+    {
+        Tmds.Linux.statx info;
+        var bytes = Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = bytes)
+        {
+            if (statx(folder, p, flags, STATX_BASIC_STATS, &info) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                return errno == ENOENT ? null : throw new IOException($"statx {path}: {Marshal.GetPInvokeErrorMessage(errno)}");
+            }
+        }
+
+        return new Identity(((ulong)info.stx_dev_major << 32) | info.stx_dev_minor, info.stx_ino, info.stx_mode & TypeMask, info.stx_uid);
     }
 
     private static int At(SafeFileHandle folder, string name, int flags, int mode)

@@ -50,18 +50,10 @@ internal static class RawWebSocketEndpoint
         var readOnly = Flag(query["readonly"]) || role < Role.Operator;
         var limits = options.Value.Limits;
         var name = user.UserName();
-        if (!hubLoad.TryConnect(name, limits.MaxConnectionsPerUser))
-        {
-            throw Limit($"{name} has {limits.MaxConnectionsPerUser} console connections open, the most allowed (CharWeb:Limits:MaxConnectionsPerUser)");
-        }
-
+        hubLoad.Connect(name, limits.MaxConnectionsPerUser);
         try
         {
-            if (!hubLoad.TryAddConsole(limits.MaxConsoles))
-            {
-                throw Limit($"this server has {limits.MaxConsoles} consoles attached, the most it allows (CharWeb:Limits:MaxConsoles)");
-            }
-
+            hubLoad.AddConsole(limits.MaxConsoles);
             try
             {
                 var remote = http.Connection.RemoteIpAddress is { } ip ? $"{ip}:{http.Connection.RemotePort}" : "websocket";
@@ -106,9 +98,6 @@ internal static class RawWebSocketEndpoint
     }
 
     private static bool Flag(Microsoft.Extensions.Primitives.StringValues value) => value.ToString() is "1" or "true";
-
-    private static ChardevException Limit(string message) =>
-        new(ChardevErrorKind.Limit, message, [new FieldError("id", message)]);
 
     private static Microsoft.AspNetCore.Mvc.ProblemDetails UpgradeNeeded(string id)
     {

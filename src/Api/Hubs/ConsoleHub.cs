@@ -38,10 +38,14 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
             throw new HubException($"this connection has {max} consoles attached, the most allowed (CharWeb:Limits:MaxConsolesPerConnection)");
         }
 
-        if (!hubLoad.TryAddConsole(limits.Value.Limits.MaxConsoles))
+        try
+        {
+            hubLoad.AddConsole(limits.Value.Limits.MaxConsoles);
+        }
+        catch (ChardevException ex)
         {
             load.RemoveConsole();
-            throw new HubException($"this server has {limits.Value.Limits.MaxConsoles} consoles attached, the most it allows (CharWeb:Limits:MaxConsoles)");
+            throw new HubException(ex.Message);
         }
 
         ConsoleSession session;
@@ -170,10 +174,14 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
             throw new HubException($"this connection runs {max} chardev-list watchers, the most allowed (CharWeb:Limits:MaxWatchersPerConnection)");
         }
 
-        if (!hubLoad.TryAddWatcher(limits.Value.Limits.MaxWatchers))
+        try
+        {
+            hubLoad.AddWatcher(limits.Value.Limits.MaxWatchers);
+        }
+        catch (ChardevException ex)
         {
             load.RemoveWatcher();
-            throw new HubException($"this server runs {limits.Value.Limits.MaxWatchers} chardev-list watchers, the most it allows (CharWeb:Limits:MaxWatchers)");
+            throw new HubException(ex.Message);
         }
 
         var dirty = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -217,10 +225,13 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
     /// <summary>A user's connections are counted (<c>CharWeb:Limits:MaxConnectionsPerUser</c>); one over is refused before it can attach.</summary>
     public override Task OnConnectedAsync()
     {
-        var max = limits.Value.Limits.MaxConnectionsPerUser;
-        if (!hubLoad.TryConnect(Context.User!.UserName(), max))
+        try
         {
-            throw new HubException($"{Context.User!.UserName()} has {max} console connections open, the most allowed (CharWeb:Limits:MaxConnectionsPerUser)");
+            hubLoad.Connect(Context.User!.UserName(), limits.Value.Limits.MaxConnectionsPerUser);
+        }
+        catch (ChardevException ex)
+        {
+            throw new HubException(ex.Message);
         }
 
         Context.Items[CountedUser] = Context.User!.UserName();

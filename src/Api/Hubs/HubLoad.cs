@@ -14,7 +14,16 @@ public sealed class HubLoad
     private readonly BoundedCount _consoles = new();
     private readonly BoundedCount _watchers = new();
 
-    public bool TryConnect(string user, int max)
+    /// <summary>Counts a connection of <paramref name="user"/>, or refuses it (409 <c>limit</c>) naming <c>CharWeb:Limits:MaxConnectionsPerUser</c>.</summary>
+    public void Connect(string user, int max)
+    {
+        if (!TryConnect(user, max))
+        {
+            throw Limit($"{user} has {max} console connections open, the most allowed (CharWeb:Limits:MaxConnectionsPerUser)");
+        }
+    }
+
+    private bool TryConnect(string user, int max)
     {
         var admitted = false;
         // The delegates may run again on contention; the last run is the one stored.
@@ -44,11 +53,28 @@ public sealed class HubLoad
         }
     }
 
-    public bool TryAddConsole(int max) => _consoles.TryAdd(max);
+    /// <summary>Counts a console, or refuses it naming <c>CharWeb:Limits:MaxConsoles</c>.</summary>
+    public void AddConsole(int max)
+    {
+        if (!_consoles.TryAdd(max))
+        {
+            throw Limit($"this server has {max} consoles attached, the most it allows (CharWeb:Limits:MaxConsoles)");
+        }
+    }
 
     public void RemoveConsole() => _consoles.Remove();
 
-    public bool TryAddWatcher(int max) => _watchers.TryAdd(max);
+    /// <summary>Counts a list watcher, or refuses it naming <c>CharWeb:Limits:MaxWatchers</c>.</summary>
+    public void AddWatcher(int max)
+    {
+        if (!_watchers.TryAdd(max))
+        {
+            throw Limit($"this server runs {max} chardev-list watchers, the most it allows (CharWeb:Limits:MaxWatchers)");
+        }
+    }
 
     public void RemoveWatcher() => _watchers.Remove();
+
+    private static Engine.ChardevException Limit(string message) =>
+        new(Engine.ChardevErrorKind.Limit, message, [new Engine.FieldError("id", message)]);
 }

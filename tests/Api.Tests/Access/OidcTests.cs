@@ -165,6 +165,14 @@ public sealed class OidcTests
             Assert.Equal(HttpStatusCode.OK, before.StatusCode);
         }
 
+        using (var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = lab.Server.BaseAddress })
+        using (var login = await noRedirects.GetAsync("/auth/login?returnUrl=%2F", CharWebServer.Timeout()))
+        {
+            // CharWeb reads the provider's metadata here, once, before the browser's clock runs.
+            Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+            Assert.StartsWith(lab.Idp.Authority.ToString(), login.Headers.Location!.ToString(), StringComparison.Ordinal);
+        }
+
         await using var browser = await BrowserSession.StartAsync();
         var page = await browser.OpenAsync(new Uri(lab.Server.BaseAddress, "/?console=echo"));
 

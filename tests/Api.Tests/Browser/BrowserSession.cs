@@ -36,6 +36,8 @@ public sealed class BrowserSession : IAsyncDisposable
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(20_000);
+        // A navigation crosses servers (CharWeb, the provider) that share two busy cores with the rest of the suite.
+        page.SetDefaultNavigationTimeout(60_000);
         await page.GotoAsync(address.ToString());
         return page;
     }

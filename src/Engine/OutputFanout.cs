@@ -16,45 +16,24 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
     private readonly Lock _lock = new();
     private readonly ByteRing? _history = history > 0 ? new ByteRing(history) : null;
     private ImmutableArray<ConsoleSession> _consoles = [];
+    private readonly OutputPacer _pacer = new(time);
     private ChardevLogfile? _logfile;
     private bool _logfileFailed;
-    private bool _paced;
-    private ITimer? _recheck;
 
     public ImmutableArray<ConsoleSession> Consoles => _consoles;
 
-    /// <summary>Open while the device may be read: always unless paced and every console is full.</summary>
-    public OutputGate Gate { get; } = new();
+    /// <summary>Open while the device may be read: always unless paced and a console holds it.</summary>
+    public OutputGate Gate => _pacer.Gate;
 
-    /// <summary>Whether the device is paced to the fastest console (<c>flow: pace</c> on a kind that can wait).</summary>
+    /// <summary>Whether the device is paced to the consoles (<c>flow: pace</c> on a kind that can wait).</summary>
     public bool Paced
     {
-        get => _paced;
-        set
-        {
-            _paced = value;
-            UpdateGate();
-        }
+        get => _pacer.Paced;
+        set => _pacer.Paced = value;
     }
 
-    /// <summary>Opens the gate when the fastest console has room again, closes it when none has (or with no pace, keeps it open).</summary>
-    public void UpdateGate()
-    {
-        var consoles = _consoles;
-        var open = !_paced || consoles.IsEmpty;
-        foreach (var console in consoles)
-        {
-            open |= console.HasRoom;
-        }
-
-        Gate.Set(open);
-        if (!open)
-        {
-            // Held: look again once a console that takes nothing would count as stalled, so it never holds the device for good.
-            _recheck ??= time.CreateTimer(_ => UpdateGate(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _recheck.Change(ConsoleSession.StallAfter, Timeout.InfiniteTimeSpan);
-        }
-    }
+    /// <summary>Looks again at whether the device may be read.</summary>
+    public void UpdateGate() => _pacer.Update();
 
     /// <summary>Opens the log every chunk is written to, for append (logs are CharWeb's own records: their folder is made).</summary>
     public void OpenLogfile(PathPolicy paths, string path)
@@ -104,9 +83,9 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
             }
         }
 
-        if (_paced)
+        if (_pacer.Paced)
         {
-            UpdateGate();
+            _pacer.Update();
         }
     }
 
@@ -118,7 +97,8 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
             var session = create(_history?.ToArray() ?? []);
             session.RoomFreed = UpdateGate;
             _consoles = _consoles.Add(session);
-            UpdateGate();
+            _pacer.Consoles = _consoles;
+            _pacer.Update();
             return session;
         }
     }
@@ -130,7 +110,8 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
         {
             var before = _consoles.Length;
             _consoles = _consoles.Remove(session);
-            UpdateGate();
+            _pacer.Consoles = _consoles;
+            _pacer.Update();
             return _consoles.Length != before;
         }
     }
@@ -142,7 +123,8 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
         {
             var consoles = _consoles;
             _consoles = [];
-            UpdateGate();
+            _pacer.Consoles = _consoles;
+            _pacer.Update();
             return consoles;
         }
     }
@@ -175,7 +157,7 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
     {
         _logfile?.Dispose();
         _logfile = null;
-        _recheck?.Dispose();
+        _pacer.Dispose();
     }
 
     private void WriteLogfile(ReadOnlySpan<byte> data)

@@ -2,9 +2,9 @@ namespace CharWeb.Engine;
 
 /// <summary>
 /// Lossless while watched (QEMU's <c>qemu_chr_be_can_write</c>, ttyd pausing its pty): while a
-/// console is attached, a paced device is read only while the fastest console has room, so a
-/// console that keeps up loses nothing. A stalled console never closes it (only the fastest
-/// counts), and with no console it stays open: the spice rule, full speed, counted.
+/// console is attached, a paced device is read only while the consoles have room, so a console
+/// that keeps up loses nothing; <see cref="OutputPacer"/> decides. With no console it stays
+/// open: the spice rule, full speed, counted.
 /// </summary>
 public sealed class OutputGate : IDisposable
 {

@@ -67,18 +67,97 @@ public sealed class OutputPacingTests
     }
 
     [Fact]
-    public async Task AStalledConsoleDoesNotSlowAConsoleThatKeepsUp()
+    public async Task AStalledConsoleHoldsTheDeviceOnlyForItsLagBudgetWhileAnotherKeepsUp()
     {
         await using var engine = await EngineHarness.StartAsync();
         var chardev = await ServerAsync(engine, FlowPolicy.Pace);
         await using var stalled = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
         await using var reader = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
+        using var peer = new TcpClient();
+        await peer.ConnectAsync(IPAddress.Loopback, PortOf(chardev), EngineHarness.Timeout());
+        var push = peer.GetStream().WriteAsync(new byte[Flood], EngineHarness.Timeout(60)).AsTask();
+        var gate = ((IBackendOwner)chardev).Gate;
+        var timeout = EngineHarness.Timeout(60);
+        var waited = TimeSpan.Zero;
+        long received = 0, lost = 0;
+        while (received + lost < Flood)
+        {
+            await EngineHarness.WaitUntilAsync(() => reader.QueuedBytes > 0 || !gate.IsOpen || chardev.Stats.OutputBytes == Flood, "output, or the device held");
+            if (reader.QueuedBytes == 0 && !gate.IsOpen)
+            {
+                // The reader has room, so only the stalled console holds the device: let time pass.
+                engine.Time.Advance(TimeSpan.FromMilliseconds(100));
+                waited += TimeSpan.FromMilliseconds(100);
+                continue;
+            }
 
-        var (received, lost) = await PushAndReadAsync(chardev, reader, slow: true);
+            var item = await reader.ReadAsync(timeout) ?? throw new InvalidOperationException("the console ended");
+            lost += item.Event is { Kind: ChardevEventKind.Overrun } overrun ? overrun.Bytes ?? 0 : 0;
+            received += item.Data.Length;
+            reader.Acknowledge(received);
+        }
 
+        await push.WaitAsync(timeout);
         Assert.Equal(Flood, received);
         Assert.Equal(0, lost);
         Assert.True(stalled.BytesLost > 0);
+        // Held for the stalled console's budget, and its refill for the time that budget took, not for the whole flood.
+        Assert.InRange(waited, LagBudget.Capacity, LagBudget.Capacity + TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public async Task TwoConsolesThatLagInTurnAreBothWaitedForAndNeitherLosesAByte()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var chardev = await ServerAsync(engine, FlowPolicy.Pace);
+        await using var eager = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
+        await using var lagging = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
+        var gate = ((IBackendOwner)chardev).Gate;
+
+        // The eager console reads whatever it is given; the other only once the device is held for it.
+        // Under "pace to the fastest" alone the device would run 1 MiB ahead of the lagging one's 256 KiB buffer.
+        var eagerRead = ReadAllAsync(eager);
+        var (received, lost) = await PushAndReadAsync(chardev, lagging, slow: true);
+        var (eagerReceived, eagerLost) = await eagerRead.WaitAsync(EngineHarness.Timeout(60));
+
+        Assert.Equal((Flood, 0L), (received, lost));
+        Assert.Equal((Flood, 0L), (eagerReceived, eagerLost));
+        Assert.True(gate.IsOpen);
+    }
+
+    [Fact]
+    public void ALagBudgetRunsOutAndRefillsAtItsRate()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var budget = new LagBudget(time);
+
+        budget.Spend(TimeSpan.FromMilliseconds(300));
+        var afterSpend = budget.Left;
+        budget.Spend(TimeSpan.FromSeconds(5));
+        var exhausted = budget.Left;
+        time.Advance(TimeSpan.FromSeconds(2));
+        var refilled = budget.Left;
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(TimeSpan.FromMilliseconds(200), afterSpend);
+        Assert.Equal(TimeSpan.Zero, exhausted);
+        Assert.Equal(TimeSpan.FromSeconds(2) * LagBudget.RefillRate, refilled);
+        Assert.Equal(LagBudget.Capacity, budget.Left);
+    }
+
+    private static async Task<(long Received, long Lost)> ReadAllAsync(ConsoleSession console)
+    {
+        long received = 0, lost = 0;
+        var timeout = EngineHarness.Timeout(60);
+        while (received + lost < Flood)
+        {
+            var item = await console.ReadAsync(timeout) ?? throw new InvalidOperationException("the console ended");
+            lost += item.Event is { Kind: ChardevEventKind.Overrun } overrun ? overrun.Bytes ?? 0 : 0;
+            received += item.Data.Length;
+            console.Acknowledge(received);
+        }
+
+        return (received, lost);
     }
 
     private static async Task<Chardev> ServerAsync(EngineHarness engine, FlowPolicy flow) =>

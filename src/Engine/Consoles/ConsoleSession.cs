@@ -39,6 +39,7 @@ public sealed class ConsoleSession : IAsyncDisposable
         _time = time;
         Since = time.GetUtcNow();
         _lastTaken = time.GetTimestamp();
+        Lag = new LagBudget(time);
         if (!history.IsEmpty)
         {
             // Replay only what fits; what does not fit was never promised to this console.
@@ -99,8 +100,23 @@ public sealed class ConsoleSession : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether this console has nothing queued (it waits for the device), and has not ended.</summary>
+    internal bool IsStarved
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queuedBytes == 0 && !_ended;
+            }
+        }
+    }
+
     /// <summary>A console that has taken nothing for this long is stalled: it no longer holds a paced device, it loses output instead.</summary>
     internal static readonly TimeSpan StallAfter = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long this console may still hold a paced device while another console has room.</summary>
+    internal LagBudget Lag { get; }
 
     /// <summary>Told, outside this console's lock, when it took output while the device was held.</summary>
     internal Action? RoomFreed { get; set; }

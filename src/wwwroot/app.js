@@ -32,8 +32,8 @@
   const fit = new FitAddon.FitAddon();
   term.loadAddon(fit);
 
-  const state = { current: params.get('console'), chardevs: new Map(), subscription: null, rendered: 0, acked: 0,
-                  pending: 0, lost: 0, gap: 0, device: '', consoles: 0, opened: false, me: null,
+  const state = { current: params.get('console'), chardevs: new Map(), subscription: null, stream: null,
+                  lost: 0, gap: 0, device: '', consoles: 0, opened: false, me: null,
                   writer: null, self: false };
   // For people debugging in devtools, and for the browser tests.
   window.charweb = { term, connection, state };
@@ -117,23 +117,28 @@
     if (!state.current || connection.state !== signalR.HubConnectionState.Connected) return;
     const id = state.current;
     term.reset();
-    Object.assign(state, { rendered: 0, acked: 0, pending: 0, lost: 0, gap: 0 });
+    Object.assign(state, { lost: 0, gap: 0 });
     message('');
+    // Each stream counts its own bytes: xterm may still be rendering an old stream's output (after a
+    // switch or a reconnect), and its callbacks must neither count nor acknowledge bytes for this one.
+    const stream = { id, rendered: 0, acked: 0, pending: 0 };
+    state.stream = stream;
     state.subscription = connection.stream('Attach', id).subscribe({
       next: data => {
+        if (state.stream !== stream) return;
         markGap();
-        state.pending++;
+        stream.pending++;
         term.write(data, () => {
-          state.pending--;
-          state.rendered += data.length;
-          if (state.rendered - state.acked >= ackEvery || state.pending === 0) {
-            state.acked = state.rendered;
-            connection.send('Ack', id, state.rendered).catch(() => {});
+          stream.pending--;
+          stream.rendered += data.length;
+          if (state.stream === stream && (stream.rendered - stream.acked >= ackEvery || stream.pending === 0)) {
+            stream.acked = stream.rendered;
+            connection.send('Ack', id, stream.rendered).catch(() => {});
           }
         });
       },
-      complete: () => { markGap(); state.subscription = null; renderStatus(); },
-      error: err => { state.subscription = null; message(err.message); renderStatus(); },
+      complete: () => { if (state.stream !== stream) return; markGap(); state.subscription = null; renderStatus(); },
+      error: err => { if (state.stream !== stream) return; state.subscription = null; message(err.message); renderStatus(); },
     });
     fitToWindow(true);
     renderSeat();

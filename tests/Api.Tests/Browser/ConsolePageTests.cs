@@ -186,6 +186,72 @@ public sealed class ConsolePageTests
         await BrowserSession.WaitForTerminalTextAsync(page, "after restart");
     }
 
+    [Fact]
+    public async Task SwitchingConsolesWhileTheOldOneStillRendersLeavesTheNewOneItsOwnAcknowledgements()
+    {
+        await using var server = await CharWebServer.StartAsync();
+        await server.CreateAsync("""{"id": "big", "history": 1048576, "backend": {"type": "testdev"}}""");
+        await server.CreateAsync("""{"id": "small", "history": 4096, "backend": {"type": "testdev"}}""");
+        var line = string.Concat(Enumerable.Repeat("\\u001b[31m0123456789abcdef", 5)) + "\\r\\n";
+        var chunk = $$"""{"data": "{{string.Concat(Enumerable.Repeat(line, 600))}}"}""";
+        using var stopFlood = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        async Task FloodAsync()
+        {
+            // big keeps talking while the person watches it and switches away.
+            while (!stopFlood.IsCancellationRequested)
+            {
+                using var write = await server.PostJsonAsync("/api/chardevs/big/write", chunk);
+                Assert.Equal(System.Net.HttpStatusCode.OK, write.StatusCode);
+            }
+        }
+
+        var flood = FloodAsync();
+        using (var _ = await server.PostJsonAsync("/api/chardevs/small/write", """{"data": "small-marker\r\n"}"""))
+        {
+        }
+
+        await using var browser = await BrowserSession.StartAsync();
+        IPage page;
+        try
+        {
+            page = await browser.OpenAsync(new Uri(server.BaseAddress, "/?console=big"));
+            await page.Locator("#chardevs li[data-id=small]").WaitForAsync();
+            // The person switches at a moment xterm is still rendering big's output (its write callbacks pending).
+            await page.EvaluateAsync("""
+                () => new Promise(switched => {
+                  const look = () => {
+                    const stream = window.charweb.state.stream;
+                    if (stream && stream.id === 'big' && stream.pending > 0) {
+                      document.querySelector('#chardevs li[data-id=small]').click();
+                      switched();
+                    } else {
+                      setTimeout(look, 0);
+                    }
+                  };
+                  look();
+                })
+                """);
+            await BrowserSession.WaitForTerminalTextAsync(page, "small-marker");
+        }
+        finally
+        {
+            await stopFlood.CancelAsync();
+        }
+
+        await flood.WaitAsync(CharWebServer.Timeout());
+
+        // Every byte small's console was sent gets acknowledged by its own stream, and only those.
+        await WaitUntilAsync(async () =>
+        {
+            var consoles = JsonNode.Parse(await server.Http.GetStringAsync("/api/chardevs/small/consoles", CharWebServer.Timeout()))!.AsArray();
+            return consoles.Count == 1 && consoles[0]!["bytesAcknowledged"]!.GetValue<long>() == consoles[0]!["bytesSent"]!.GetValue<long>();
+        });
+        await page.WaitForFunctionAsync("() => window.charweb.state.stream.id === 'small' && window.charweb.state.stream.pending === 0");
+        var rendered = await page.EvaluateAsync<long>("() => window.charweb.state.stream.rendered");
+        var sent = JsonNode.Parse(await server.Http.GetStringAsync("/api/chardevs/small/consoles", CharWebServer.Timeout()))!.AsArray()[0]!["bytesSent"]!.GetValue<long>();
+        Assert.Equal(sent, rendered);
+    }
+
     private static async Task WaitForConsolesAsync(CharWebServer server, int count, string id = "echo") =>
         await WaitUntilAsync(async () => (await server.GetAsync(id))["consoles"]!.GetValue<int>() == count);
 

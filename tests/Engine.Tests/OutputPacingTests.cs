@@ -81,10 +81,40 @@ public sealed class OutputPacingTests
         Assert.True(stalled.BytesLost > 0);
     }
 
+    [Fact]
+    public async Task APtyIsPacedTooAConsoleThatKeepsUpGetsEveryByteAProgramWritesInOrder()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var chardev = await PtyAsync(engine, FlowPolicy.Pace);
+        await using var console = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
+
+        var (received, lost) = await ProgramWritesAndReadAsync(chardev, console);
+
+        Assert.Equal(0, lost);
+        Assert.Equal(Pattern(), received);
+        Assert.Equal(Flood, chardev.Stats.OutputBytes);
+    }
+
+    [Fact]
+    public async Task WithFlowDropThePtyIsReadFlatOutAndTheSameConsoleLoses()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var chardev = await PtyAsync(engine, FlowPolicy.Drop);
+        await using var console = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
+
+        var (received, lost) = await ProgramWritesAndReadAsync(chardev, console);
+
+        Assert.True(lost > 0, $"nothing was lost ({received.Length} received)");
+        Assert.Equal(Flood, received.Length + lost);
+    }
+
     private static async Task<Chardev> ServerAsync(EngineHarness engine, FlowPolicy flow) =>
         await engine.Registry.CreateAsync(
             new ChardevDefinition { Id = "vm", Flow = flow, Backend = new SocketBackendOptions { Server = true, Addr = new SocketAddressOptions { Host = "127.0.0.1", Port = 0 } } },
             EngineHarness.Timeout());
+
+    private static Task<Chardev> PtyAsync(EngineHarness engine, FlowPolicy flow) =>
+        engine.Registry.CreateAsync(new ChardevDefinition { Id = "pty", Flow = flow, Backend = new PtyBackendOptions() }, EngineHarness.Timeout());
 
     /// <summary>A real TCP peer pushes the flood while <paramref name="console"/> reads; answers the bytes it got and the bytes it was told it lost.</summary>
     private static async Task<(long Received, long Lost)> PushAndReadAsync(Chardev chardev, ConsoleSession console, bool slow = false)
@@ -92,17 +122,39 @@ public sealed class OutputPacingTests
         using var peer = new TcpClient();
         await peer.ConnectAsync(IPAddress.Loopback, PortOf(chardev), EngineHarness.Timeout());
         var push = peer.GetStream().WriteAsync(new byte[Flood], EngineHarness.Timeout(60)).AsTask();
-        long received = 0, lost = 0;
+        var (received, lost) = await ReadAsync(chardev, console, slow);
+        await push.WaitAsync(EngineHarness.Timeout(60));
+        return (received.Length, lost);
+    }
+
+    /// <summary>A real program (socat) writes <see cref="Pattern"/> into the pty's slave while <paramref name="console"/> reads, lagging.</summary>
+    private static async Task<(byte[] Received, long Lost)> ProgramWritesAndReadAsync(Chardev chardev, ConsoleSession console)
+    {
+        await using var program = Backends.Socat.Start("-u", "-", $"{chardev.PtyPath},raw,echo=0");
+        var push = program.SendAsync(Pattern());
+        var read = await ReadAsync(chardev, console, slow: true);
+        await push.WaitAsync(EngineHarness.Timeout(60));
+        return read;
+    }
+
+    /// <summary>Every byte value, over and over, so that a byte lost or out of order shows.</summary>
+    private static byte[] Pattern() => Enumerable.Range(0, Flood).Select(i => (byte)(i % 251)).ToArray();
+
+    /// <summary>Reads <paramref name="console"/> until the whole flood is accounted for; answers the bytes it got and the bytes it was told it lost.</summary>
+    private static async Task<(byte[] Received, long Lost)> ReadAsync(Chardev chardev, ConsoleSession console, bool slow)
+    {
+        var received = new MemoryStream();
+        long lost = 0;
         var timeout = EngineHarness.Timeout(60);
         var gate = ((IBackendOwner)chardev).Gate;
-        while (received + lost < Flood)
+        while (received.Length + lost < Flood)
         {
             if (slow)
             {
                 // A reader that falls far behind whenever the device lets it: it reads only once the device is held,
                 // or is 1 MiB ahead of it (four times its buffer), or has said everything.
                 await EngineHarness.WaitUntilAsync(
-                    () => !gate.IsOpen || chardev.Stats.OutputBytes - (received + lost) >= 1 << 20 || chardev.Stats.OutputBytes == Flood,
+                    () => !gate.IsOpen || chardev.Stats.OutputBytes - (received.Length + lost) >= 1 << 20 || chardev.Stats.OutputBytes == Flood,
                     "the device to be held or far ahead");
             }
 
@@ -112,11 +164,10 @@ public sealed class OutputPacingTests
                 lost += overrun.Bytes ?? 0;
             }
 
-            received += item.Data.Length;
-            console.Acknowledge(received);
+            received.Write(item.Data);
+            console.Acknowledge(received.Length);
         }
 
-        await push.WaitAsync(timeout);
-        return (received, lost);
+        return (received.ToArray(), lost);
     }
 }

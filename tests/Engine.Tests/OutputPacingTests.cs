@@ -13,34 +13,38 @@ public sealed class OutputPacingTests
     // Room for a few reads of the device: pacing keeps a console that keeps up under it.
     private const int SmallBuffer = 256 << 10;
 
-    [Fact]
-    public async Task AConsoleThatKeepsUpGetsEveryByteOfAFloodFarLargerThanItsBuffer()
+    [Theory]
+    [InlineData("socket")]
+    [InlineData("pty")]
+    public async Task AConsoleThatKeepsUpGetsEveryByteOfAFloodFarLargerThanItsBuffer(string kind)
     {
         await using var engine = await EngineHarness.StartAsync();
-        var chardev = await ServerAsync(engine, FlowPolicy.Pace);
+        var chardev = await DeviceAsync(engine, kind, FlowPolicy.Pace);
         await using var console = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
 
         // The same reader that loses output under flow: drop (below): here the device waits for it.
-        var (received, lost) = await PushAndReadAsync(chardev, console, slow: true);
+        var (received, lost) = await FloodAndReadAsync(chardev, kind, console);
 
-        Assert.Equal(Flood, received);
         Assert.Equal(0, lost);
+        Assert.Equal(Pattern(), received);
         Assert.Equal(0, console.BytesLost);
         Assert.Equal(Flood, chardev.Stats.OutputBytes);
     }
 
-    [Fact]
-    public async Task WithFlowDropTheSameConsoleLosesOutputAsBefore()
+    [Theory]
+    [InlineData("socket")]
+    [InlineData("pty")]
+    public async Task WithFlowDropTheSameConsoleLosesOutputAsBefore(string kind)
     {
         await using var engine = await EngineHarness.StartAsync();
-        var chardev = await ServerAsync(engine, FlowPolicy.Drop);
+        var chardev = await DeviceAsync(engine, kind, FlowPolicy.Drop);
         await using var console = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
 
         // The reader lags: the device, never held under drop, gets 1 MiB ahead of a 256 KiB buffer.
-        var (received, lost) = await PushAndReadAsync(chardev, console, slow: true);
+        var (received, lost) = await FloodAndReadAsync(chardev, kind, console);
 
-        Assert.True(lost > 0, $"nothing was lost ({received} received)");
-        Assert.Equal(Flood, received + lost);
+        Assert.True(lost > 0, $"nothing was lost ({received.Length} received)");
+        Assert.Equal(Flood, received.Length + lost);
     }
 
     [Fact]
@@ -81,67 +85,45 @@ public sealed class OutputPacingTests
         Assert.True(stalled.BytesLost > 0);
     }
 
-    [Fact]
-    public async Task APtyIsPacedTooAConsoleThatKeepsUpGetsEveryByteAProgramWritesInOrder()
-    {
-        await using var engine = await EngineHarness.StartAsync();
-        var chardev = await PtyAsync(engine, FlowPolicy.Pace);
-        await using var console = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
-
-        var (received, lost) = await ProgramWritesAndReadAsync(chardev, console);
-
-        Assert.Equal(0, lost);
-        Assert.Equal(Pattern(), received);
-        Assert.Equal(Flood, chardev.Stats.OutputBytes);
-    }
-
-    [Fact]
-    public async Task WithFlowDropThePtyIsReadFlatOutAndTheSameConsoleLoses()
-    {
-        await using var engine = await EngineHarness.StartAsync();
-        var chardev = await PtyAsync(engine, FlowPolicy.Drop);
-        await using var console = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
-
-        var (received, lost) = await ProgramWritesAndReadAsync(chardev, console);
-
-        Assert.True(lost > 0, $"nothing was lost ({received.Length} received)");
-        Assert.Equal(Flood, received.Length + lost);
-    }
-
     private static async Task<Chardev> ServerAsync(EngineHarness engine, FlowPolicy flow) =>
         await engine.Registry.CreateAsync(
             new ChardevDefinition { Id = "vm", Flow = flow, Backend = new SocketBackendOptions { Server = true, Addr = new SocketAddressOptions { Host = "127.0.0.1", Port = 0 } } },
             EngineHarness.Timeout());
 
-    private static Task<Chardev> PtyAsync(EngineHarness engine, FlowPolicy flow) =>
-        engine.Registry.CreateAsync(new ChardevDefinition { Id = "pty", Flow = flow, Backend = new PtyBackendOptions() }, EngineHarness.Timeout());
+    /// <summary>A chardev of <paramref name="kind"/>, a device that can be paced: a TCP server, or a pty.</summary>
+    private static Task<Chardev> DeviceAsync(EngineHarness engine, string kind, FlowPolicy flow) => kind == "pty"
+        ? engine.Registry.CreateAsync(new ChardevDefinition { Id = "pty", Flow = flow, Backend = new PtyBackendOptions() }, EngineHarness.Timeout())
+        : ServerAsync(engine, flow);
 
     /// <summary>A real TCP peer pushes the flood while <paramref name="console"/> reads; answers the bytes it got and the bytes it was told it lost.</summary>
     private static async Task<(long Received, long Lost)> PushAndReadAsync(Chardev chardev, ConsoleSession console, bool slow = false)
     {
-        using var peer = new TcpClient();
-        await peer.ConnectAsync(IPAddress.Loopback, PortOf(chardev), EngineHarness.Timeout());
-        var push = peer.GetStream().WriteAsync(new byte[Flood], EngineHarness.Timeout(60)).AsTask();
-        var (received, lost) = await ReadAsync(chardev, console, slow);
-        await push.WaitAsync(EngineHarness.Timeout(60));
+        var (received, lost) = await FloodAndReadAsync(chardev, "socket", console, slow);
         return (received.Length, lost);
     }
 
-    /// <summary>A real program (socat) writes <see cref="Pattern"/> into the pty's slave while <paramref name="console"/> reads, lagging.</summary>
-    private static async Task<(byte[] Received, long Lost)> ProgramWritesAndReadAsync(Chardev chardev, ConsoleSession console)
+    /// <summary>
+    /// <see cref="Pattern"/> into the device while <paramref name="console"/> reads, lagging unless told otherwise: from a real TCP
+    /// peer, or from a real program (socat) on the pty's slave.
+    /// </summary>
+    private static async Task<(byte[] Received, long Lost)> FloodAndReadAsync(Chardev chardev, string kind, ConsoleSession console, bool slow = true)
     {
-        await using var program = Backends.Socat.Start("-u", "-", $"{chardev.PtyPath},raw,echo=0");
-        var push = program.SendAsync(Pattern());
-        var read = await ReadAsync(chardev, console, slow: true);
-        await push.WaitAsync(EngineHarness.Timeout(60));
-        return read;
+        if (kind == "pty")
+        {
+            await using var program = Backends.Socat.Start("-u", "-", $"{chardev.PtyPath},raw,echo=0");
+            return await ReadWhileAsync(program.SendAsync(Pattern()), chardev, console, slow);
+        }
+
+        using var peer = new TcpClient();
+        await peer.ConnectAsync(IPAddress.Loopback, PortOf(chardev), EngineHarness.Timeout());
+        return await ReadWhileAsync(peer.GetStream().WriteAsync(Pattern(), EngineHarness.Timeout(60)).AsTask(), chardev, console, slow);
     }
 
     /// <summary>Every byte value, over and over, so that a byte lost or out of order shows.</summary>
     private static byte[] Pattern() => Enumerable.Range(0, Flood).Select(i => (byte)(i % 251)).ToArray();
 
-    /// <summary>Reads <paramref name="console"/> until the whole flood is accounted for; answers the bytes it got and the bytes it was told it lost.</summary>
-    private static async Task<(byte[] Received, long Lost)> ReadAsync(Chardev chardev, ConsoleSession console, bool slow)
+    /// <summary>Reads <paramref name="console"/> until the whole flood is accounted for, then <paramref name="push"/> must be done; answers the bytes it got and the bytes it was told it lost.</summary>
+    private static async Task<(byte[] Received, long Lost)> ReadWhileAsync(Task push, Chardev chardev, ConsoleSession console, bool slow)
     {
         var received = new MemoryStream();
         long lost = 0;
@@ -168,6 +150,7 @@ public sealed class OutputPacingTests
             console.Acknowledge(received.Length);
         }
 
+        await push.WaitAsync(timeout);
         return (received.ToArray(), lost);
     }
 }

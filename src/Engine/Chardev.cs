@@ -8,13 +8,15 @@ namespace CharWeb.Engine;
 /// One chardev: a backend (the device side) and its consoles. Like QEMU's <c>char.c</c> it owns
 /// the rules every backend shares: stats, logfile, history, events, and the spice rule that
 /// output with no console attached is discarded and counted, never queued, never blocking.
+/// Output takes its path through <see cref="OutputFanout"/>, input through <see cref="ChardevInput"/>;
+/// this type keeps the lifecycle: open, hot-swap, removal and the device side's state.
 /// </summary>
 public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
 {
     private readonly BackendContext _context;
     private readonly ChardevCounters _counters = new();
     private readonly OutputFanout _output;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly ChardevInput _input;
     private readonly Lock _gate = new();
     private readonly ILogger _logger;
     private readonly ConsoleRoster _roster;
@@ -42,6 +44,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             _logger);
         _output.Paced = definition.Flow == FlowPolicy.Pace && backend.CanPace;
         _roster = new ConsoleRoster(definition.Id, _output, definition.Writers, context.Limits.MaxConsolesPerChardev, context.Time, _handlers.Raise);
+        _input = new ChardevInput(this, _counters);
     }
 
     /// <summary>A stored chardev that today's rules refuse: listed, failed with <paramref name="reason"/>, holding nothing and never opened.</summary>
@@ -70,7 +73,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     public bool Connected => _state == ChardevState.Open;
 
     /// <summary>Why the chardev last closed or failed.</summary>
-    public string? LastError { get; private set; }
+    public string? LastError { get; internal set; }
 
     public string Filename => _backend.Filename;
 
@@ -84,6 +87,9 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     public string? Writer => _roster.Writer;
 
     public string? LogfilePath => Definition.Logfile is null ? null : _context.Paths.FullPath(Definition.Logfile);
+
+    /// <summary>The backend in use; a hot-swap changes it only while <see cref="ChardevInput"/> is held.</summary>
+    internal ChardevBackend Backend => _backend;
 
     /// <summary>Whether REST <c>read</c> consumes (ringbuf) rather than reads history.</summary>
     public bool IsConsumable => _backend is IConsumableBackend;
@@ -109,64 +115,13 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         WriteAsync(data, InputSource.Anonymous, cancellationToken);
 
     /// <summary>Input into the device from <paramref name="source"/>. Answers the bytes accepted: 0 when the device side is not connected.</summary>
-    public async ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, InputSource source, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            ThrowIfRemoved();
-            if (!Connected)
-            {
-                _backend.Probe();
-            }
-
-            if (!Connected)
-            {
-                _counters.InputDropped(data.Length);
-                Raise(ChardevEventKind.InputDropped, e => e with { Bytes = data.Length, State = _state });
-                return 0;
-            }
-
-            int accepted;
-            try
-            {
-                accepted = await _backend.WriteAsync(data, source, cancellationToken);
-            }
-            catch (IOException ex)
-            {
-                // The device broke under the write (disk full, peer gone): the input is lost, and said so.
-                _counters.InputDropped(data.Length);
-                LastError = ex.Message;
-                Raise(ChardevEventKind.InputDropped, e => e with { Bytes = data.Length, State = _state, Reason = ex.Message });
-                Raise(ChardevEventKind.Failed, e => e with { Reason = $"write failed: {ex.Message}", State = _state });
-                return 0;
-            }
-
-            _counters.Input(accepted);
-            if (accepted < data.Length)
-            {
-                _counters.InputDropped(data.Length - accepted);
-            }
-
-            return accepted;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    public ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, InputSource source, CancellationToken cancellationToken) =>
+        _input.WriteAsync(data, source, cancellationToken);
 
     /// <summary>QEMU's <c>chardev-send-break</c>; answers whether the backend carried a real break.</summary>
-    public async ValueTask<bool> SendBreakAsync(CancellationToken cancellationToken)
-    {
-        ThrowIfRemoved();
-        var carried = await _backend.SendBreakAsync(cancellationToken);
-        Raise(ChardevEventKind.Break);
-        return carried;
-    }
+    public ValueTask<bool> SendBreakAsync(CancellationToken cancellationToken) => _input.SendBreakAsync(cancellationToken);
 
-    public void Resize(int cols, int rows) => _backend.Resize(cols, rows);
+    public void Resize(int cols, int rows) => _input.Resize(cols, rows);
 
     /// <summary>
     /// REST <c>read</c>: consumes up to <paramref name="size"/> bytes of a ringbuf, or returns the
@@ -189,10 +144,9 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // Let a write or swap in progress finish; those queued behind it then see "removed".
-        await _writeLock.WaitAsync(CancellationToken.None);
         ChardevBackend backend;
         ImmutableArray<ConsoleSession> consoles;
-        try
+        using (await _input.HoldAsync(CancellationToken.None))
         {
             lock (_gate)
             {
@@ -205,10 +159,6 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
                 backend = _backend;
                 consoles = _roster.Close();
             }
-        }
-        finally
-        {
-            _writeLock.Release();
         }
 
         // Consoles hear "removed" in order after their last output, then their streams end.
@@ -266,61 +216,54 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     /// </summary>
     internal async Task ChangeBackendAsync(BackendOptions options, ChardevBackend fresh, Func<ChardevDefinition, Task> commit, CancellationToken cancellationToken)
     {
-        await _writeLock.WaitAsync(cancellationToken);
+        using var held = await _input.HoldAsync(cancellationToken);
+        ThrowIfRemoved();
+        var old = _backend;
+        var oldState = _state;
+        var oldError = LastError;
+        fresh.Bind(this);
+        lock (_gate)
+        {
+            _backend = fresh;
+        }
+
+        _output.Paced = Definition.Flow == FlowPolicy.Pace && fresh.CanPace;
+
+        var changed = Definition with { Backend = options };
+        var opened = false;
         try
         {
-            ThrowIfRemoved();
-            var old = _backend;
-            var oldState = _state;
-            var oldError = LastError;
-            fresh.Bind(this);
+            await fresh.OpenAsync(cancellationToken);
+            opened = true;
+            await commit(changed);
+        }
+        catch (Exception ex)
+        {
+            // Whatever went wrong, the old backend stays: the new one never serves.
             lock (_gate)
             {
-                _backend = fresh;
+                _backend = old;
+                _state = oldState;
+                LastError = oldError;
             }
 
-            _output.Paced = Definition.Flow == FlowPolicy.Pace && fresh.CanPace;
+            _output.Paced = Definition.Flow == FlowPolicy.Pace && old.CanPace;
 
-            var changed = Definition with { Backend = options };
-            var opened = false;
-            try
+            await CloseAsync(fresh);
+            // PUT's body is the backend: a refusal names fields inside it, as validation does.
+            if (opened || ex is ChardevException or OperationCanceledException || !OpenFailures.IsOpenFailure(ex))
             {
-                await fresh.OpenAsync(cancellationToken);
-                opened = true;
-                await commit(changed);
-            }
-            catch (Exception ex)
-            {
-                // Whatever went wrong, the old backend stays: the new one never serves.
-                lock (_gate)
-                {
-                    _backend = old;
-                    _state = oldState;
-                    LastError = oldError;
-                }
-
-                _output.Paced = Definition.Flow == FlowPolicy.Pace && old.CanPace;
-
-                await CloseAsync(fresh);
-                // PUT's body is the backend: a refusal names fields inside it, as validation does.
-                if (opened || ex is ChardevException or OperationCanceledException || !OpenFailures.IsOpenFailure(ex))
-                {
-                    throw;
-                }
-
-                throw OpenFailures.Backend(Id, _backend.Filename, ex);
+                throw;
             }
 
-            Definition = changed;
-            LastError = null;
-            await CloseAsync(old);
-            LogChanged(Id, options.Type);
-            Raise(ChardevEventKind.Changed, e => e with { State = _state });
+            throw OpenFailures.Backend(Id, _backend.Filename, ex);
         }
-        finally
-        {
-            _writeLock.Release();
-        }
+
+        Definition = changed;
+        LastError = null;
+        await CloseAsync(old);
+        LogChanged(Id, options.Type);
+        Raise(ChardevEventKind.Changed, e => e with { State = _state });
     }
 
     internal void Detach(ConsoleSession session)
@@ -405,7 +348,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         }
     }
 
-    private void ThrowIfRemoved()
+    internal void ThrowIfRemoved()
     {
         if (_disposed)
         {
@@ -413,7 +356,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         }
     }
 
-    private void Raise(ChardevEventKind kind, Func<ChardevEvent, ChardevEvent>? fill = null)
+    internal void Raise(ChardevEventKind kind, Func<ChardevEvent, ChardevEvent>? fill = null)
     {
         var e = new ChardevEvent(Id, kind, _context.Time.GetUtcNow());
         if (fill is not null)

@@ -13,34 +13,38 @@ public sealed class OutputPacingTests
     // Room for a few reads of the device: pacing keeps a console that keeps up under it.
     private const int SmallBuffer = 256 << 10;
 
-    [Fact]
-    public async Task AConsoleThatKeepsUpGetsEveryByteOfAFloodFarLargerThanItsBuffer()
+    [Theory]
+    [InlineData("socket")]
+    [InlineData("pty")]
+    public async Task AConsoleThatKeepsUpGetsEveryByteOfAFloodFarLargerThanItsBuffer(string kind)
     {
         await using var engine = await EngineHarness.StartAsync();
-        var chardev = await ServerAsync(engine, FlowPolicy.Pace);
+        var chardev = await DeviceAsync(engine, kind, FlowPolicy.Pace);
         await using var console = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
 
         // The same reader that loses output under flow: drop (below): here the device waits for it.
-        var (received, lost) = await PushAndReadAsync(chardev, console, slow: true);
+        var (received, lost) = await FloodAndReadAsync(chardev, kind, console);
 
-        Assert.Equal(Flood, received);
         Assert.Equal(0, lost);
+        Assert.Equal(Pattern(), received);
         Assert.Equal(0, console.BytesLost);
         Assert.Equal(Flood, chardev.Stats.OutputBytes);
     }
 
-    [Fact]
-    public async Task WithFlowDropTheSameConsoleLosesOutputAsBefore()
+    [Theory]
+    [InlineData("socket")]
+    [InlineData("pty")]
+    public async Task WithFlowDropTheSameConsoleLosesOutputAsBefore(string kind)
     {
         await using var engine = await EngineHarness.StartAsync();
-        var chardev = await ServerAsync(engine, FlowPolicy.Drop);
+        var chardev = await DeviceAsync(engine, kind, FlowPolicy.Drop);
         await using var console = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
 
         // The reader lags: the device, never held under drop, gets 1 MiB ahead of a 256 KiB buffer.
-        var (received, lost) = await PushAndReadAsync(chardev, console, slow: true);
+        var (received, lost) = await FloodAndReadAsync(chardev, kind, console);
 
-        Assert.True(lost > 0, $"nothing was lost ({received} received)");
-        Assert.Equal(Flood, received + lost);
+        Assert.True(lost > 0, $"nothing was lost ({received.Length} received)");
+        Assert.Equal(Flood, received.Length + lost);
     }
 
     [Fact]
@@ -165,23 +169,53 @@ public sealed class OutputPacingTests
             new ChardevDefinition { Id = "vm", Flow = flow, Backend = new SocketBackendOptions { Server = true, Addr = new SocketAddressOptions { Host = "127.0.0.1", Port = 0 } } },
             EngineHarness.Timeout());
 
+    /// <summary>A chardev of <paramref name="kind"/>, a device that can be paced: a TCP server, or a pty.</summary>
+    private static Task<Chardev> DeviceAsync(EngineHarness engine, string kind, FlowPolicy flow) => kind == "pty"
+        ? engine.Registry.CreateAsync(new ChardevDefinition { Id = "pty", Flow = flow, Backend = new PtyBackendOptions() }, EngineHarness.Timeout())
+        : ServerAsync(engine, flow);
+
     /// <summary>A real TCP peer pushes the flood while <paramref name="console"/> reads; answers the bytes it got and the bytes it was told it lost.</summary>
     private static async Task<(long Received, long Lost)> PushAndReadAsync(Chardev chardev, ConsoleSession console, bool slow = false)
     {
+        var (received, lost) = await FloodAndReadAsync(chardev, "socket", console, slow);
+        return (received.Length, lost);
+    }
+
+    /// <summary>
+    /// <see cref="Pattern"/> into the device while <paramref name="console"/> reads, lagging unless told otherwise: from a real TCP
+    /// peer, or from a real program (socat) on the pty's slave.
+    /// </summary>
+    private static async Task<(byte[] Received, long Lost)> FloodAndReadAsync(Chardev chardev, string kind, ConsoleSession console, bool slow = true)
+    {
+        if (kind == "pty")
+        {
+            await using var program = Backends.Socat.Start("-u", "-", $"{chardev.PtyPath},raw,echo=0");
+            return await ReadWhileAsync(program.SendAsync(Pattern()), chardev, console, slow);
+        }
+
         using var peer = new TcpClient();
         await peer.ConnectAsync(IPAddress.Loopback, PortOf(chardev), EngineHarness.Timeout());
-        var push = peer.GetStream().WriteAsync(new byte[Flood], EngineHarness.Timeout(60)).AsTask();
-        long received = 0, lost = 0;
+        return await ReadWhileAsync(peer.GetStream().WriteAsync(Pattern(), EngineHarness.Timeout(60)).AsTask(), chardev, console, slow);
+    }
+
+    /// <summary>Every byte value, over and over, so that a byte lost or out of order shows.</summary>
+    private static byte[] Pattern() => Enumerable.Range(0, Flood).Select(i => (byte)(i % 251)).ToArray();
+
+    /// <summary>Reads <paramref name="console"/> until the whole flood is accounted for, then <paramref name="push"/> must be done; answers the bytes it got and the bytes it was told it lost.</summary>
+    private static async Task<(byte[] Received, long Lost)> ReadWhileAsync(Task push, Chardev chardev, ConsoleSession console, bool slow)
+    {
+        var received = new MemoryStream();
+        long lost = 0;
         var timeout = EngineHarness.Timeout(60);
         var gate = ((IBackendOwner)chardev).Gate;
-        while (received + lost < Flood)
+        while (received.Length + lost < Flood)
         {
             if (slow)
             {
                 // A reader that falls far behind whenever the device lets it: it reads only once the device is held,
                 // or is 1 MiB ahead of it (four times its buffer), or has said everything.
                 await EngineHarness.WaitUntilAsync(
-                    () => !gate.IsOpen || chardev.Stats.OutputBytes - (received + lost) >= 1 << 20 || chardev.Stats.OutputBytes == Flood,
+                    () => !gate.IsOpen || chardev.Stats.OutputBytes - (received.Length + lost) >= 1 << 20 || chardev.Stats.OutputBytes == Flood,
                     "the device to be held or far ahead");
             }
 
@@ -191,11 +225,11 @@ public sealed class OutputPacingTests
                 lost += overrun.Bytes ?? 0;
             }
 
-            received += item.Data.Length;
-            console.Acknowledge(received);
+            received.Write(item.Data);
+            console.Acknowledge(received.Length);
         }
 
         await push.WaitAsync(timeout);
-        return (received, lost);
+        return (received.ToArray(), lost);
     }
 }

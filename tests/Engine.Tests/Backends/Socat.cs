@@ -39,10 +39,12 @@ internal sealed class Socat : IAsyncDisposable
         }
     }
 
-    public async Task SendAsync(string text)
+    public Task SendAsync(string text) => SendAsync(Encoding.Latin1.GetBytes(text));
+
+    /// <summary>Writes <paramref name="bytes"/> to socat's stdin; a large write waits as long as what socat writes to is held.</summary>
+    public async Task SendAsync(byte[] bytes)
     {
-        var bytes = Encoding.Latin1.GetBytes(text);
-        await _process.StandardInput.BaseStream.WriteAsync(bytes, EngineHarness.Timeout());
+        await _process.StandardInput.BaseStream.WriteAsync(bytes, EngineHarness.Timeout(60));
         await _process.StandardInput.BaseStream.FlushAsync(EngineHarness.Timeout());
     }
 

@@ -10,11 +10,6 @@ namespace CharWeb.Engine.Backends;
 /// </summary>
 internal sealed unsafe class PseudoTerminal : IDisposable
 {
-    // Linux values that Tmds.LibC does not name.
-    private const uint BrkInt = 0x2;
-    private const uint ParMrk = 0x8;
-    private const uint ParEnb = 0x100;
-
     private readonly Devices.DeviceFile _master;
     private Devices.DeviceFile? _heldSlave;
 
@@ -42,7 +37,9 @@ internal sealed unsafe class PseudoTerminal : IDisposable
             var pty = new PseudoTerminal(master, slavePath);
             if (raw)
             {
-                pty.MakeRaw();
+                // Through the slave, then let go: whoever opens it next is the peer.
+                using var slave = Devices.DeviceFile.Open(slavePath);
+                Devices.RawMode.Set(slave.Fd, slavePath);
             }
 
             pty.Resize(cols, rows);
@@ -53,22 +50,6 @@ internal sealed unsafe class PseudoTerminal : IDisposable
             master.Dispose();
             throw;
         }
-    }
-
-    /// <summary>Sets raw mode (cfmakeraw) through the slave, then lets it go.</summary>
-    public void MakeRaw()
-    {
-        using var slave = Devices.DeviceFile.Open(SlavePath);
-        termios t;
-        Check(tcgetattr(slave.Fd, &t), "tcgetattr");
-        t.c_iflag &= ~(IGNBRK | BrkInt | ParMrk | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
-        t.c_oflag &= ~OPOST;
-        t.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-        t.c_cflag &= ~(CSIZE | ParEnb);
-        t.c_cflag |= CS8;
-        t.c_cc[VMIN] = 1;
-        t.c_cc[VTIME] = 0;
-        Check(tcsetattr(slave.Fd, (int)TCSANOW, &t), "tcsetattr");
     }
 
     public void Resize(int cols, int rows)

@@ -1,5 +1,4 @@
 using CharWeb.Engine.Devices;
-using Tmds.Linux;
 using static Tmds.Linux.LibC;
 
 namespace CharWeb.Engine.Backends;
@@ -15,8 +14,7 @@ public sealed class SerialBackend(SerialBackendOptions options, string path, Dev
     private static readonly Dictionary<int, uint> Speeds = new()
     {
         [1200] = B1200, [1800] = B1800, [9600] = B9600, [19200] = B19200, [38400] = B38400,
-        // Linux values of B57600, B230400 and B460800, which Tmds.LibC does not name.
-        [57600] = 0x1001, [115200] = B115200, [230400] = 0x1003, [460800] = 0x1004, [921600] = B921600,
+        [57600] = B57600, [115200] = B115200, [230400] = B230400, [460800] = B460800, [921600] = B921600,
         [1000000] = B1000000, [1500000] = B1500000, [3000000] = B3000000,
     };
 
@@ -93,28 +91,18 @@ public sealed class SerialBackend(SerialBackendOptions options, string path, Dev
         }
     }
 
-    private unsafe void Configure(int fd)
+    /// <summary>Raw, with no flow control and the line settings asked for.</summary>
+    private unsafe void Configure(int fd) => RawMode.Set(fd, path, t =>
     {
-        termios t;
-        if (tcgetattr(fd, &t) != 0)
-        {
-            throw new IOException($"{path} is not a terminal device: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");
-        }
-
-        // Raw, as cfmakeraw, with no flow control.
-        t.c_iflag &= ~(IGNBRK | 0x2u | 0x8u | ISTRIP | INLCR | IGNCR | ICRNL | IXON | IXOFF | IXANY);
-        t.c_oflag &= ~OPOST;
-        t.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-        t.c_cflag &= ~(CSIZE | 0x100u | PARODD | CSTOPB | CRTSCTS);
-        t.c_cflag |= CREAD | CLOCAL | options.DataBits switch { 5 => CS5, 6 => CS6, 7 => CS7, _ => CS8 };
-        t.c_cflag |= options.Parity switch { "even" => 0x100u, "odd" => 0x100u | PARODD, _ => 0u };
-        t.c_cflag |= options.StopBits == 2 ? CSTOPB : 0u;
-        t.c_cc[VMIN] = 1;
-        t.c_cc[VTIME] = 0;
+        t->c_iflag &= ~(IXOFF | IXANY);
+        t->c_cflag &= ~(CSIZE | PARODD | CSTOPB | CRTSCTS);
+        t->c_cflag |= CREAD | CLOCAL | options.DataBits switch { 5 => CS5, 6 => CS6, 7 => CS7, _ => CS8 };
+        t->c_cflag |= options.Parity switch { "even" => PARENB, "odd" => PARENB | PARODD, _ => 0u };
+        t->c_cflag |= options.StopBits == 2 ? CSTOPB : 0u;
         var speed = Speeds[options.Baud];
-        if (cfsetispeed(&t, speed) != 0 || cfsetospeed(&t, speed) != 0 || tcsetattr(fd, (int)TCSANOW, &t) != 0)
+        if (cfsetispeed(t, speed) != 0 || cfsetospeed(t, speed) != 0)
         {
             throw DeviceFile.Error($"configure {path}");
         }
-    }
+    });
 }

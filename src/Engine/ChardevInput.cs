@@ -1,0 +1,101 @@
+namespace CharWeb.Engine;
+
+/// <summary>
+/// The input path of one chardev, QEMU's <c>qemu_chr_write</c> under its <c>chr_write_lock</c>: console,
+/// REST and QMP input goes into the backend in use one write at a time, and what the device side does
+/// not take is dropped, counted and told. A hot-swap or removal holds input (<see cref="HoldAsync"/>),
+/// so no write meets a backend that is being closed.
+/// </summary>
+internal sealed class ChardevInput(Chardev chardev, ChardevCounters counters)
+{
+    private readonly SemaphoreSlim _turn = new(1, 1);
+
+    /// <summary>Input from <paramref name="source"/>. Answers the bytes accepted: 0 when the device side is not connected.</summary>
+    public async ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, InputSource source, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        await _turn.WaitAsync(cancellationToken);
+        try
+        {
+            chardev.ThrowIfRemoved();
+            var backend = chardev.Backend;
+            if (!chardev.Connected)
+            {
+                backend.Probe();
+            }
+
+            if (!chardev.Connected)
+            {
+                Dropped(data.Length);
+                return 0;
+            }
+
+            int accepted;
+            try
+            {
+                accepted = await backend.WriteAsync(data, source, cancellationToken);
+            }
+            catch (IOException ex)
+            {
+                // The device broke under the write (disk full, peer gone): the input is lost, and said so.
+                chardev.LastError = ex.Message;
+                Dropped(data.Length, ex.Message);
+                chardev.Raise(ChardevEventKind.Failed, e => e with { Reason = $"write failed: {ex.Message}", State = chardev.State });
+                return 0;
+            }
+
+            counters.Input(accepted);
+            if (accepted < data.Length)
+            {
+                counters.InputDropped(data.Length - accepted);
+            }
+
+            return accepted;
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    /// <summary>QEMU's <c>chardev-send-break</c>; answers whether the backend carried a real break.</summary>
+    public async ValueTask<bool> SendBreakAsync(CancellationToken cancellationToken)
+    {
+        chardev.ThrowIfRemoved();
+        var carried = await chardev.Backend.SendBreakAsync(cancellationToken);
+        chardev.Raise(ChardevEventKind.Break);
+        return carried;
+    }
+
+    /// <summary>The console's terminal size, for the backends that have one (pty, exec).</summary>
+    public void Resize(int cols, int rows) => chardev.Backend.Resize(cols, rows);
+
+    /// <summary>
+    /// Lets the write under way finish and holds the ones behind it until the answer is disposed: a hot-swap
+    /// or removal runs between writes, and those that waited then meet the new backend or "removed".
+    /// </summary>
+    public async Task<IDisposable> HoldAsync(CancellationToken cancellationToken)
+    {
+        await _turn.WaitAsync(cancellationToken);
+        return new Held(_turn);
+    }
+
+    private void Dropped(int bytes, string? reason = null)
+    {
+        counters.InputDropped(bytes);
+        chardev.Raise(ChardevEventKind.InputDropped, e => e with { Bytes = bytes, State = chardev.State, Reason = reason });
+    }
+
+    private sealed class Held(SemaphoreSlim turn) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                turn.Release();
+            }
+        }
+    }
+}

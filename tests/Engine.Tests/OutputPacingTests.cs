@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using CharWeb.Engine.Backends;
 using CharWeb.Engine.Consoles;
-using static CharWeb.Engine.Tests.Backends.SocketBackendTests;
 
 namespace CharWeb.Engine.Tests;
 
@@ -50,7 +49,7 @@ public sealed class OutputPacingTests
         var chardev = await ServerAsync(engine, FlowPolicy.Pace);
         await using var stalled = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
         using var peer = new TcpClient();
-        await peer.ConnectAsync(IPAddress.Loopback, PortOf(chardev), EngineHarness.Timeout());
+        await peer.ConnectAsync(IPAddress.Loopback, EngineHarness.PortOf(chardev), EngineHarness.Timeout());
         var push = peer.GetStream().WriteAsync(new byte[Flood], EngineHarness.Timeout()).AsTask();
 
         // Held: the console's queue fills to its pace and the device stops being read.
@@ -90,7 +89,7 @@ public sealed class OutputPacingTests
     private static async Task<(long Received, long Lost)> PushAndReadAsync(Chardev chardev, ConsoleSession console, bool slow = false)
     {
         using var peer = new TcpClient();
-        await peer.ConnectAsync(IPAddress.Loopback, PortOf(chardev), EngineHarness.Timeout());
+        await peer.ConnectAsync(IPAddress.Loopback, EngineHarness.PortOf(chardev), EngineHarness.Timeout());
         var push = peer.GetStream().WriteAsync(new byte[Flood], EngineHarness.Timeout(60)).AsTask();
         long received = 0, lost = 0;
         var timeout = EngineHarness.Timeout(60);

@@ -35,10 +35,7 @@ public sealed record SocketBackendOptions : BackendOptions
     [DefaultValue(false)]
     public bool Server { get; init; }
 
-    /// <summary>
-    /// Kept so QEMU command lines carry over. CharWeb never holds a request on it: a server is
-    /// <c>listening</c> at once and <c>open</c> when its peer connects.
-    /// </summary>
+    /// <summary>Kept so QEMU command lines carry over. CharWeb never holds a request on it: a server is <c>listening</c> at once and <c>open</c> when its peer connects.</summary>
     [DefaultValue(false)]
     public bool Wait { get; init; }
 
@@ -50,10 +47,7 @@ public sealed record SocketBackendOptions : BackendOptions
     [DefaultValue(false)]
     public bool Telnet { get; init; }
 
-    /// <summary>
-    /// Server only, not with telnet: the peer speaks WebSocket (RFC 6455, QEMU <c>websocket=on</c>): an HTTP/1.1 upgrade
-    /// on <c>GET /</c> (<c>Sec-WebSocket-Protocol: binary</c> answered when offered), then binary frames both ways.
-    /// </summary>
+    /// <summary>Server only, not with telnet: the peer speaks WebSocket (RFC 6455, QEMU <c>websocket=on</c>): an HTTP/1.1 upgrade on <c>GET /</c>, then binary frames both ways.</summary>
     [DefaultValue(false)]
     public bool Websocket { get; init; }
 

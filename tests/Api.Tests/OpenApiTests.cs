@@ -35,6 +35,22 @@ public sealed class OpenApiTests
     }
 
     [Fact]
+    public async Task SocketOptionsDescribeWebsocketAsABooleanDefaultFalse()
+    {
+        await using var server = await CharWebServer.StartAsync();
+
+        var document = (await server.Http.GetFromJsonAsync<JsonObject>("/swagger/v1/swagger.json", CharWebServer.Timeout()))!;
+
+        var websocket = document["components"]!["schemas"]!["SocketBackendOptions"]!["properties"]!["websocket"]!.AsObject();
+        Assert.Equal(["default", "description", "type"], websocket.Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal("boolean", websocket["type"]!.GetValue<string>());
+        Assert.False(websocket["default"]!.GetValue<bool>());
+        Assert.Equal(
+            "Server only, not with telnet: the peer speaks WebSocket (RFC 6455, QEMU `websocket=on`): an HTTP/1.1 upgrade on `GET /`, then binary frames both ways.",
+            websocket["description"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task SwaggerUiIsServed()
     {
         await using var server = await CharWebServer.StartAsync();

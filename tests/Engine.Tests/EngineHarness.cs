@@ -74,6 +74,10 @@ internal sealed class EngineHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>The port a TCP socket chardev listens on or is connected from, read from its QEMU filename.</summary>
+    public static int PortOf(Chardev chardev) =>
+        int.Parse(chardev.Filename.Split(':')[3].Split(',')[0].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+
     public Task<Chardev> CreateAsync(string id, BackendOptions backend, int history = 0, string? logfile = null, bool logappend = false) =>
         Registry.CreateAsync(new ChardevDefinition { Id = id, Backend = backend, History = history, Logfile = logfile, Logappend = logappend }, Timeout());
 

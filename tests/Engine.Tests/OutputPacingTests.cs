@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using CharWeb.Engine.Backends;
 using CharWeb.Engine.Consoles;
-using static CharWeb.Engine.Tests.Backends.SocketBackendTests;
 
 namespace CharWeb.Engine.Tests;
 
@@ -54,7 +53,7 @@ public sealed class OutputPacingTests
         var chardev = await ServerAsync(engine, FlowPolicy.Pace);
         await using var stalled = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
         using var peer = new TcpClient();
-        await peer.ConnectAsync(IPAddress.Loopback, PortOf(chardev), EngineHarness.Timeout());
+        await peer.ConnectAsync(IPAddress.Loopback, EngineHarness.PortOf(chardev), EngineHarness.Timeout());
         var push = peer.GetStream().WriteAsync(new byte[Flood], EngineHarness.Timeout()).AsTask();
 
         // Held: the console's queue fills to its pace and the device stops being read.
@@ -78,7 +77,7 @@ public sealed class OutputPacingTests
         await using var stalled = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
         await using var reader = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
         using var peer = new TcpClient();
-        await peer.ConnectAsync(IPAddress.Loopback, PortOf(chardev), EngineHarness.Timeout());
+        await peer.ConnectAsync(IPAddress.Loopback, EngineHarness.PortOf(chardev), EngineHarness.Timeout());
         var push = peer.GetStream().WriteAsync(new byte[Flood], EngineHarness.Timeout(60)).AsTask();
         var gate = ((IBackendOwner)chardev).Gate;
         var timeout = EngineHarness.Timeout(60);
@@ -194,7 +193,7 @@ public sealed class OutputPacingTests
         }
 
         using var peer = new TcpClient();
-        await peer.ConnectAsync(IPAddress.Loopback, PortOf(chardev), EngineHarness.Timeout());
+        await peer.ConnectAsync(IPAddress.Loopback, EngineHarness.PortOf(chardev), EngineHarness.Timeout());
         return await ReadWhileAsync(peer.GetStream().WriteAsync(Pattern(), EngineHarness.Timeout(60)).AsTask(), chardev, console, slow);
     }
 

@@ -15,7 +15,7 @@ public sealed class SocketBackendTests
         await using var engine = await EngineHarness.StartAsync();
         var chardev = await engine.CreateAsync("srv", Tcp(server: true, port: 0), history: 1024);
         var events = Record(chardev);
-        var port = PortOf(chardev);
+        var port = EngineHarness.PortOf(chardev);
         Assert.Equal(ChardevState.Listening, chardev.State);
         Assert.Equal($"disconnected:tcp:127.0.0.1:{port},server=on", chardev.Filename);
 
@@ -161,7 +161,7 @@ public sealed class SocketBackendTests
         var chardev = await engine.CreateAsync("tn", Tcp(server: true, port: 0) with { Telnet = true }, history: 64);
         var events = Record(chardev);
         using var peer = new TcpClient();
-        await peer.ConnectAsync(IPAddress.Loopback, PortOf(chardev), EngineHarness.Timeout());
+        await peer.ConnectAsync(IPAddress.Loopback, EngineHarness.PortOf(chardev), EngineHarness.Timeout());
         var stream = peer.GetStream();
 
         var negotiation = new byte[12];
@@ -187,7 +187,7 @@ public sealed class SocketBackendTests
         await using var engine = await EngineHarness.StartAsync();
         var chardev = await engine.CreateAsync("tn", Tcp(server: true, port: 0) with { Telnet = true }, history: 64);
         using var peer = new TcpClient();
-        await peer.ConnectAsync(IPAddress.Loopback, PortOf(chardev), EngineHarness.Timeout());
+        await peer.ConnectAsync(IPAddress.Loopback, EngineHarness.PortOf(chardev), EngineHarness.Timeout());
         var stream = peer.GetStream();
         await stream.ReadExactlyAsync(new byte[TelnetFilter.Negotiation.Length], EngineHarness.Timeout());
 
@@ -224,7 +224,7 @@ public sealed class SocketBackendTests
         await using var engine = await EngineHarness.StartAsync();
         var chardev = await engine.CreateAsync("srv", Tcp(server: true, port: 0));
         await using var console = chardev.Attach(new ConsoleOptions());
-        await using var peer = Socat.Start("-", $"TCP:127.0.0.1:{PortOf(chardev)}");
+        await using var peer = Socat.Start("-", $"TCP:127.0.0.1:{EngineHarness.PortOf(chardev)}");
         await WaitUntilAsync(() => chardev.Connected);
 
         await peer.SendAsync("boot: ok\n");
@@ -382,9 +382,6 @@ public sealed class SocketBackendTests
     }
 
     private static int PortOf(TcpListener listener) => ((IPEndPoint)listener.LocalEndpoint).Port;
-
-    internal static int PortOf(Chardev chardev) =>
-        int.Parse(chardev.Filename.Split(':')[3].Split(',')[0].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
 
     internal static int FreePort()
     {

@@ -8,7 +8,7 @@ using System;
 namespace CharWeb.Client.Models
 {
     /// <summary>
-    /// QEMU&apos;s `socket`: TCP or Unix, server or client, optional telnet, client reconnect.
+    /// QEMU&apos;s `socket`: TCP or Unix, server or client, optional telnet or (server) WebSocket, client reconnect.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class SocketBackendOptions : IParsable
@@ -31,8 +31,10 @@ namespace CharWeb.Client.Models
         public bool? Telnet { get; set; }
         /// <summary>The backend kind.</summary>
         public global::CharWeb.Client.Models.SocketBackendOptions_type? Type { get; set; }
-        /// <summary>Kept so QEMU command lines carry over. CharWeb never holds a request on it: a server is`listening` at once and `open` when its peer connects.</summary>
+        /// <summary>Kept so QEMU command lines carry over. CharWeb never holds a request on it: a server is `listening` at once and `open` when its peer connects.</summary>
         public bool? Wait { get; set; }
+        /// <summary>Server only, not with telnet: the peer speaks WebSocket (RFC 6455, QEMU `websocket=on`): an HTTP/1.1 upgrade on `GET /`, then binary frames both ways.</summary>
+        public bool? Websocket { get; set; }
         /// <summary>
         /// Instantiates a new <see cref="global::CharWeb.Client.Models.SocketBackendOptions"/> and sets the default values.
         /// </summary>
@@ -43,6 +45,7 @@ namespace CharWeb.Client.Models
             Telnet = false;
             Type = global::CharWeb.Client.Models.SocketBackendOptions_type.Socket;
             Wait = false;
+            Websocket = false;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
@@ -69,6 +72,7 @@ namespace CharWeb.Client.Models
                 { "telnet", n => { Telnet = n.GetBoolValue(); } },
                 { "type", n => { Type = n.GetEnumValue<global::CharWeb.Client.Models.SocketBackendOptions_type>(); } },
                 { "wait", n => { Wait = n.GetBoolValue(); } },
+                { "websocket", n => { Websocket = n.GetBoolValue(); } },
             };
         }
         /// <summary>
@@ -85,6 +89,7 @@ namespace CharWeb.Client.Models
             writer.WriteBoolValue("telnet", Telnet);
             writer.WriteEnumValue<global::CharWeb.Client.Models.SocketBackendOptions_type>("type", Type);
             writer.WriteBoolValue("wait", Wait);
+            writer.WriteBoolValue("websocket", Websocket);
         }
     }
 }

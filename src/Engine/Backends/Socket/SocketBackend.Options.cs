@@ -52,6 +52,16 @@ public sealed partial class SocketBackend
             errors.Add(new FieldError("reconnectMs", "applies to clients only (server is true)"));
         }
 
+        if (o.Websocket && !o.Server)
+        {
+            errors.Add(new FieldError("websocket", "needs server: true (a WebSocket client is not supported, as in QEMU)"));
+        }
+
+        if (o.Websocket && o.Telnet)
+        {
+            errors.Add(new FieldError("websocket", "cannot be combined with telnet: the peer speaks WebSocket frames, not telnet"));
+        }
+
         return errors;
     }
 

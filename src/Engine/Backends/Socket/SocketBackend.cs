@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Net.WebSockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
@@ -8,8 +9,8 @@ namespace CharWeb.Engine.Backends;
 /// <summary>
 /// QEMU <c>char-socket.c</c>: a TCP or Unix socket. A server takes one peer at a time (others wait
 /// in the backlog) and is <c>listening</c> between peers; a client fails at creation unless it has
-/// <c>reconnectMs</c>, with which it stays <c>connecting</c> and retries. Reads are async socket
-/// reads: no thread waits on a peer.
+/// <c>reconnectMs</c>, with which it stays <c>connecting</c> and retries. A <c>websocket</c> server's peer
+/// upgrades first (<see cref="WebSocketPeer"/>). Reads are async socket reads: no thread waits on a peer.
 /// </summary>
 public sealed partial class SocketBackend : ChardevBackend
 {
@@ -25,6 +26,7 @@ public sealed partial class SocketBackend : ChardevBackend
     private readonly Lock _lock = new();
     private Socket? _listener;
     private Socket? _peer;
+    private WebSocketPeer? _webPeer;
     private Task _loop = Task.CompletedTask;
     private string _filename;
     private int _boundPort;
@@ -42,7 +44,7 @@ public sealed partial class SocketBackend : ChardevBackend
     }
 
     public static BackendKind Kind { get; } = BackendKind.Create<SocketBackendOptions>(
-        "TCP or Unix socket, server (one peer at a time) or client (optionally reconnecting), with optional telnet.",
+        "TCP or Unix socket, server (one peer at a time) or client (optionally reconnecting), with optional telnet or (server) WebSocket.",
         Validate,
         (o, c) => new SocketBackend(o, c),
         Claims,
@@ -74,7 +76,13 @@ public sealed partial class SocketBackend : ChardevBackend
 
     public override async ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        var peer = _peer;
+        Socket? peer;
+        WebSocketPeer? webPeer;
+        lock (_lock)
+        {
+            (peer, webPeer) = (_peer, _webPeer);
+        }
+
         if (peer is null)
         {
             return 0;
@@ -82,6 +90,12 @@ public sealed partial class SocketBackend : ChardevBackend
 
         try
         {
+            if (webPeer is not null)
+            {
+                await webPeer.SendAsync(data, cancellationToken);
+                return data.Length;
+            }
+
             var wire = _options.Telnet ? TelnetFilter.Escape(data) : data;
             while (!wire.IsEmpty)
             {
@@ -90,7 +104,7 @@ public sealed partial class SocketBackend : ChardevBackend
 
             return data.Length;
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or WebSocketException)
         {
             throw new IOException($"{Describe()}: {ex.Message}", ex);
         }
@@ -284,16 +298,28 @@ public sealed partial class SocketBackend : ChardevBackend
             peer.NoDelay = _options.Nodelay;
         }
 
-        lock (_lock)
-        {
-            _peer = peer;
-        }
-
-        _filename = Connected(peer);
+        WebSocketPeer? webPeer = null;
         var telnet = _options.Telnet ? new TelnetFilter() : null;
-        SetState(ChardevState.Open);
         try
         {
+            if (_options.Websocket)
+            {
+                (webPeer, var refused) = await WebSocketPeer.AcceptAsync(peer, _time, cancellationToken);
+                if (webPeer is null)
+                {
+                    // Never the device side: no opened or closed, only the chardev's last error and the log say so.
+                    LogWebSocketRefused(Describe(), Remote(peer), refused);
+                    return $"{refused} (from {Remote(peer)})";
+                }
+            }
+
+            lock (_lock)
+            {
+                (_peer, _webPeer) = (peer, webPeer);
+            }
+
+            _filename = Connected(peer);
+            SetState(ChardevState.Open);
             if (telnet is not null)
             {
                 await peer.SendAsync(TelnetFilter.Negotiation, SocketFlags.None, cancellationToken);
@@ -303,10 +329,10 @@ public sealed partial class SocketBackend : ChardevBackend
             while (true)
             {
                 await WaitForRoomAsync(cancellationToken);
-                var n = await peer.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+                var n = webPeer is null ? await peer.ReceiveAsync(buffer, SocketFlags.None, cancellationToken) : await webPeer.ReceiveAsync(buffer, cancellationToken);
                 if (n == 0)
                 {
-                    return "peer closed the connection";
+                    return webPeer?.Ended ?? "peer closed the connection";
                 }
 
                 var length = n;
@@ -322,7 +348,7 @@ public sealed partial class SocketBackend : ChardevBackend
                 Output(buffer.AsSpan(0, length));
             }
         }
-        catch (SocketException ex)
+        catch (Exception ex) when (ex is SocketException or WebSocketException)
         {
             return ex.Message;
         }
@@ -334,9 +360,10 @@ public sealed partial class SocketBackend : ChardevBackend
         {
             lock (_lock)
             {
-                _peer = null;
+                (_peer, _webPeer) = (null, null);
             }
 
+            webPeer?.Dispose();
             peer.Dispose();
         }
     }
@@ -351,20 +378,4 @@ public sealed partial class SocketBackend : ChardevBackend
         endpoint is UnixDomainSocketEndPoint
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
             : new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-
-    private string Protocol => _options.Telnet ? "telnet" : "tcp";
-
-    private string ServerFlag => _options.Server ? ",server=on" : "";
-
-    /// <summary>QEMU's address string: <c>tcp:127.0.0.1:4555,server=on</c> or <c>unix:/run/x.sock,server=on</c>.</summary>
-    private string Describe() =>
-        _unixFile is not null ? $"unix:{_unixFile.Path}{ServerFlag}" : $"{Protocol}:{Bracket(_addr.Host!)}:{_boundPort}{ServerFlag}";
-
-    /// <summary>QEMU's connected form: <c>tcp:local,server=on &lt;-&gt; peer</c>.</summary>
-    private string Connected(Socket peer) =>
-        peer.LocalEndPoint is IPEndPoint local && peer.RemoteEndPoint is IPEndPoint remote
-            ? $"{Protocol}:{Bracket(local.Address.ToString())}:{local.Port}{ServerFlag} <-> {Bracket(remote.Address.ToString())}:{remote.Port}"
-            : $"unix:{_unixFile!.Path}{ServerFlag}";
-
-    private static string Bracket(string host) => host.Contains(':') ? $"[{host}]" : host;
 }

@@ -22,7 +22,7 @@ public sealed record SocketAddressOptions
     public string? Path { get; init; }
 }
 
-/// <summary>QEMU's <c>socket</c>: TCP or Unix, server or client, optional telnet, client reconnect.</summary>
+/// <summary>QEMU's <c>socket</c>: TCP or Unix, server or client, optional telnet or (server) WebSocket, client reconnect.</summary>
 public sealed record SocketBackendOptions : BackendOptions
 {
     public override string Type => "socket";
@@ -35,10 +35,7 @@ public sealed record SocketBackendOptions : BackendOptions
     [DefaultValue(false)]
     public bool Server { get; init; }
 
-    /// <summary>
-    /// Kept so QEMU command lines carry over. CharWeb never holds a request on it: a server is
-    /// <c>listening</c> at once and <c>open</c> when its peer connects.
-    /// </summary>
+    /// <summary>Kept so QEMU command lines carry over. CharWeb never holds a request on it: a server is <c>listening</c> at once and <c>open</c> when its peer connects.</summary>
     [DefaultValue(false)]
     public bool Wait { get; init; }
 
@@ -49,6 +46,10 @@ public sealed record SocketBackendOptions : BackendOptions
     /// <summary>Speak telnet: QEMU's negotiation on connect, IAC sequences stripped, IAC BREAK as a break.</summary>
     [DefaultValue(false)]
     public bool Telnet { get; init; }
+
+    /// <summary>Server only, not with telnet: the peer speaks WebSocket (RFC 6455, QEMU <c>websocket=on</c>): an HTTP/1.1 upgrade on <c>GET /</c>, then binary frames both ways.</summary>
+    [DefaultValue(false)]
+    public bool Websocket { get; init; }
 
     /// <summary>Client only: keep retrying every this many milliseconds instead of failing (QEMU <c>reconnect-ms</c>).</summary>
     [Range(0, 3_600_000)]

@@ -35,6 +35,16 @@ public sealed partial class CharWebProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <summary>
+    /// Settings that let one chardev take <paramref name="consoles"/> consoles, each on a hub connection of its
+    /// own from the same (anonymous loopback) user: the server's defaults stop at 64 per chardev and 128 per user.
+    /// </summary>
+    public static Dictionary<string, string> ConsoleLimits(int consoles) => new()
+    {
+        ["CharWeb__Limits__MaxConsolesPerChardev"] = $"{Math.Max(consoles, 64)}",
+        ["CharWeb__Limits__MaxConnectionsPerUser"] = $"{Math.Max(consoles + 8, 128)}",
+    };
+
     /// <summary><c>dotnet publish src/Api -c Release</c> into a temporary folder; answers the folder.</summary>
     public static async Task<string> PublishAsync(string repoRoot, CancellationToken cancellationToken)
     {

@@ -14,7 +14,7 @@ public sealed class Fanout : IScenario
     public async Task<IReadOnlyList<ResultRow>> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var bytes = context.Options.FanoutMegabytes * 1_000_000L;
-        await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken);
+        await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken, CharWebProcess.ConsoleLimits(context.Options.Consoles.Max()));
         await Warmup.RunAsync(context.Options, round => SocketPush.RunAsync(server, $"warmup{round}", Math.Min(bytes, Warmup.PushBytes), [true], cancellationToken));
 
         var rows = new List<ResultRow>();

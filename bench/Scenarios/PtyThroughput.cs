@@ -24,7 +24,7 @@ public sealed class PtyThroughput : IScenario
             var warmup = await FlatOutWriter.CreateSourceAsync(Path.Combine(folder, "warmup.bin"), Math.Min(bytes, WarmupBytes), cancellationToken);
             var direct = await DirectAsync(source, bytes, cancellationToken);
 
-            await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken);
+            await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken, CharWebProcess.ConsoleLimits(context.Options.Consoles.Max()));
             await Warmup.RunAsync(context.Options, round => PtyPush.RunAsync(server, $"warmup{round}", warmup, Math.Min(bytes, WarmupBytes), [true], cancellationToken));
 
             // 1 console is both the first row and what the fan-out is a ratio to.

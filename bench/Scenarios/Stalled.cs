@@ -14,7 +14,7 @@ public sealed class Stalled : IScenario
     {
         var bytes = context.Options.FanoutMegabytes * 1_000_000L;
         var count = context.Options.StalledConsoles;
-        await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken);
+        await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken, CharWebProcess.ConsoleLimits(count));
         await Warmup.RunAsync(context.Options, round => SocketPush.RunAsync(server, $"warmup{round}", Math.Min(bytes, Warmup.PushBytes), [true], cancellationToken));
 
         var healthy = await SocketPush.RunAsync(server, "healthy", bytes, [.. Enumerable.Repeat(true, count)], cancellationToken);
@@ -31,6 +31,7 @@ public sealed class Stalled : IScenario
             new(Name, $"bytes the {count - 1} healthy lost in all", othersLost / 1e6, "MB", others.Count * bytes / 1e6, "sent to them", "0", othersLost == 0),
             new(Name, "the device read to the end (its outputBytes)", read / 1e6, "MB", bytes / 1e6, "sent", "= sent", read == bytes),
             new(Name, "bytes the stalled console lost", stuck.Lost / 1e6, "MB", bytes / 1e6, "sent", "informational", null),
+            new(Name, $"bytes the {count} healthy lost in all, with none stalled (the reference run)", healthy.Consoles.Sum(f => f.Lost) / 1e6, "MB", count * bytes / 1e6, "sent to them", "informational", null),
         ];
     }
 }

@@ -99,6 +99,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     {
         var (session, count, seated) = _roster.Join(history => new ConsoleSession(this, options, _context.Time, history));
         LogConsoleAttached(Id, options.RemoteAddress, count);
+        _output.Note(LogNotes.Attached(session));
         Raise(ChardevEventKind.Consoles, e => e with { Consoles = count });
         _roster.Welcome(session, seated);
         return session;
@@ -119,7 +120,10 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         _input.WriteAsync(data, source, cancellationToken);
 
     /// <summary>QEMU's <c>chardev-send-break</c>; answers whether the backend carried a real break.</summary>
-    public ValueTask<bool> SendBreakAsync(CancellationToken cancellationToken) => _input.SendBreakAsync(cancellationToken);
+    public ValueTask<bool> SendBreakAsync(CancellationToken cancellationToken) => _input.SendBreakAsync(null, cancellationToken);
+
+    /// <summary>A break sent by <paramref name="by"/> (<c>user@address</c>, as the log's event lines name who sent it).</summary>
+    public ValueTask<bool> SendBreakAsync(string? by, CancellationToken cancellationToken) => _input.SendBreakAsync(by, cancellationToken);
 
     public void Resize(int cols, int rows) => _input.Resize(cols, rows);
 
@@ -185,7 +189,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         {
             if (LogfilePath is { } logfile)
             {
-                _output.OpenLogfile(_context.Paths, logfile);
+                _output.OpenLogfile(_context.Paths, logfile, LogSettings.Of(Definition));
             }
 
             _backend.Creating = creating;
@@ -208,6 +212,8 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             LastError = ex.Message;
             LogOpenFailed(Id, ex.Message);
         }
+
+        _output.LogfileReady();
     }
 
     /// <summary>
@@ -263,6 +269,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         LastError = null;
         await CloseAsync(old);
         LogChanged(Id, options.Type);
+        _output.Note(LogNotes.Changed(options.Type));
         Raise(ChardevEventKind.Changed, e => e with { State = _state });
     }
 
@@ -275,6 +282,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         }
 
         LogConsoleDetached(Id, session.RemoteAddress, count);
+        _output.Note(LogNotes.Detached(session));
         Raise(ChardevEventKind.Consoles, e => e with { Consoles = count });
         if (seatMoved)
         {
@@ -313,11 +321,13 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         if (Connected && !wasConnected)
         {
             LogOpened(Id);
+            _output.Note(LogNotes.Up);
             Raise(ChardevEventKind.Opened, e => e with { State = state });
         }
         else if (!Connected && wasConnected)
         {
             LogClosed(Id, reason ?? state.ToString());
+            _output.Note(LogNotes.Down(reason, exitCode));
             Raise(ChardevEventKind.Closed, e => e with { State = state, Reason = reason, ExitCode = exitCode });
         }
 
@@ -331,6 +341,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     {
         if (ReferenceEquals(source, _backend))
         {
+            _output.Note(LogNotes.BreakReceived);
             Raise(ChardevEventKind.Break);
         }
     }
@@ -347,6 +358,9 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             LogCloseFailed(Id, backend.Filename, ex);
         }
     }
+
+    /// <summary>An event line in the log, where the chardev asks for them (<c>logEvents</c>).</summary>
+    internal void Note(string text) => _output.Note(text);
 
     internal void ThrowIfRemoved()
     {

@@ -58,11 +58,12 @@ internal sealed class ChardevInput(Chardev chardev, ChardevCounters counters)
         }
     }
 
-    /// <summary>QEMU's <c>chardev-send-break</c>; answers whether the backend carried a real break.</summary>
-    public async ValueTask<bool> SendBreakAsync(CancellationToken cancellationToken)
+    /// <summary>QEMU's <c>chardev-send-break</c> from <paramref name="by"/>; answers whether the backend carried a real break.</summary>
+    public async ValueTask<bool> SendBreakAsync(string? by, CancellationToken cancellationToken)
     {
         chardev.ThrowIfRemoved();
         var carried = await chardev.Backend.SendBreakAsync(cancellationToken);
+        chardev.Note(LogNotes.BreakSent(by));
         chardev.Raise(ChardevEventKind.Break);
         return carried;
     }

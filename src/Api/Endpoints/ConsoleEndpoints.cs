@@ -25,12 +25,14 @@ internal static class ConsoleEndpoints
             .RequireRole(Role.Viewer)
             .WithName("DownloadHistory")
             .WithSummary("The chardev's replay history (its newest output, up to 'history' bytes) as a file.")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/log", DownloadLog)
             .RequireRole(Role.Viewer)
             .WithName("DownloadLog")
             .WithSummary("The chardev's logfile as a file.")
+            .Produces<Stream>(StatusCodes.Status200OK, "text/plain")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
     }

@@ -81,7 +81,7 @@ public sealed record BackendKindResponse(
 /// <param name="Description">What it does.</param>
 /// <param name="Enum">The only values it takes, where it is limited to some.</param>
 /// <param name="Items">The JSON type of each item, for an array.</param>
-/// <param name="Schema">The OpenAPI component that describes it (<c>#/components/schemas/NAME</c>), for an object.</param>
+/// <param name="Schema">The name of the OpenAPI component that describes it (under <c>#/components/schemas/</c>), for an object.</param>
 public sealed record BackendOptionResponse(
     [property: Required] string Name,
     [property: Required] string Type,

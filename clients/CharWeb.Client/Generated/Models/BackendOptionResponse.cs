@@ -55,7 +55,7 @@ namespace CharWeb.Client.Models
 #endif
         /// <summary>Whether a backend of this kind must give it.</summary>
         public bool? Required { get; set; }
-        /// <summary>The OpenAPI component that describes it (`#/components/schemas/NAME`), for an object.</summary>
+        /// <summary>The name of the OpenAPI component that describes it (under `#/components/schemas/`), for an object.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Schema { get; set; }

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using CharWeb.Client;
 using CharWeb.Client.Models;
 using Microsoft.Kiota.Abstractions.Authentication;
+using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Http.HttpClientLibrary;
 
 namespace CharWeb.Api.Tests;
@@ -88,6 +88,33 @@ public sealed class GeneratedClientTests
     }
 
     [Fact]
+    public async Task TypedClientSpeaksQmpInPlainJson()
+    {
+        await using var server = await CharWebServer.StartAsync();
+        using var adapter = new HttpClientRequestAdapter(new AnonymousAuthenticationProvider(), httpClient: server.Http) { BaseUrl = server.BaseAddress.ToString().TrimEnd('/') };
+        var client = new CharWebApiClient(adapter);
+        var timeout = CharWebServer.Timeout();
+        await server.CreateAsync("""{"id": "qmp-typed", "backend": {"type": "ringbuf"}}""");
+
+        var query = await client.Api.Qmp.PostAsync(new QmpCommand { Execute = QmpCommand_execute.QueryChardev }, cancellationToken: timeout);
+        var failed = await client.Api.Qmp.PostAsync(
+            new QmpCommand
+            {
+                Execute = QmpCommand_execute.RingbufRead,
+                Arguments = new QmpCommand_arguments { AdditionalData = { ["device"] = "nope", ["size"] = 1 } },
+                Id = new UntypedString("k1"),
+            },
+            cancellationToken: timeout);
+
+        var labels = ((UntypedArray)query!.Return!).GetValue().Select(c => ((UntypedString)((UntypedObject)c).GetValue()["label"]).GetValue());
+        Assert.Contains("qmp-typed", labels);
+        Assert.Null(query.Error);
+        Assert.Equal(("DeviceNotFound", "Device 'nope' not found"), (failed!.Error!.Class, failed.Error.Desc));
+        Assert.Equal("k1", ((UntypedString)failed.Id!).GetValue());
+        Assert.Null(failed.Return);
+    }
+
+    [Fact]
     public async Task CommittedClientIsWhatKiotaGeneratesFromTheLiveDocument()
     {
         await using var server = await CharWebServer.StartAsync();
@@ -120,23 +147,9 @@ public sealed class GeneratedClientTests
 
     private static async Task RunDotnetAsync(string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = CharWebServer.RepoRoot(),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["KIOTA_OFFLINE_ENABLED"] = "true", ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" },
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(CharWebServer.Timeout(120));
-        var stderr = process.StandardError.ReadToEndAsync(CharWebServer.Timeout(120));
-        await process.WaitForExitAsync(CharWebServer.Timeout(120));
-        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', args)} failed ({process.ExitCode}): {await stdout}{await stderr}");
+        var environment = new Dictionary<string, string> { ["KIOTA_OFFLINE_ENABLED"] = "true", ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" };
+        var (code, output) = await Reliability.PublishedServer.RunAsync("dotnet", args, CharWebServer.RepoRoot(), 120, environment);
+        Assert.True(code == 0, $"dotnet {string.Join(' ', args)} failed ({code}): {output}");
     }
 
     /// <summary>An API key as Kiota's bearer token (Kiota's own API-key provider insists on https; this server is plain http on loopback).</summary>

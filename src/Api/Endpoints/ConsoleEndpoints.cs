@@ -25,6 +25,7 @@ internal static class ConsoleEndpoints
             .RequireRole(Role.Viewer)
             .WithName("DownloadHistory")
             .WithSummary("The chardev's replay history (its newest output, up to 'history' bytes) as a file.")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream")
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 }

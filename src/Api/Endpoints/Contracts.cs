@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Nodes;
 using CharWeb.Engine;
 
 namespace CharWeb.Api.Endpoints;
@@ -70,7 +71,7 @@ public sealed record WriteRequest
 public sealed record WriteResponse(int Accepted);
 
 /// <summary>Bytes read (QEMU's <c>ringbuf-read</c>).</summary>
-public sealed record ReadResponse([property: Required] string Data, DataFormat Format);
+public sealed record ReadResponse(string Data, DataFormat Format);
 
 /// <summary>One backend kind (QEMU's <c>query-chardev-backends</c>, with its options); <c>paced</c>: <c>flow: pace</c> holds the device while consoles catch up (otherwise it behaves as <c>drop</c>).</summary>
 public sealed record BackendKindResponse(
@@ -80,8 +81,24 @@ public sealed record BackendKindResponse(
     [property: Required] IReadOnlyList<BackendOptionResponse> Options,
     bool Paced);
 
-/// <summary>One option of a backend kind.</summary>
-public sealed record BackendOptionResponse([property: Required] string Name, [property: Required] string Type, bool Required, object? Default);
+/// <summary>One option of a backend kind, as the OpenAPI document describes it.</summary>
+/// <param name="Name">The option, as the JSON names it.</param>
+/// <param name="Type">Its JSON type: <c>string</c>, <c>integer</c>, <c>number</c>, <c>boolean</c>, <c>array</c> or <c>object</c>.</param>
+/// <param name="Required">Whether a backend of this kind must give it.</param>
+/// <param name="Default">Its value when left out (null: none).</param>
+/// <param name="Description">What it does.</param>
+/// <param name="Enum">The only values it takes, where it is limited to some.</param>
+/// <param name="Items">The JSON type of each item, for an array.</param>
+/// <param name="Schema">The name of the OpenAPI component that describes it (under <c>#/components/schemas/</c>), for an object.</param>
+public sealed record BackendOptionResponse(
+    [property: Required] string Name,
+    [property: Required] string Type,
+    bool Required,
+    JsonNode? Default,
+    string? Description,
+    IReadOnlyList<string>? Enum,
+    string? Items,
+    string? Schema);
 
 /// <summary>What <c>/healthz</c> answers.</summary>
 public sealed record HealthResponse([property: Required] string Status, [property: Required] string Database, int Chardevs, [property: Required] IReadOnlyDictionary<string, int> States);

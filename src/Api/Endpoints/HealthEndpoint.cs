@@ -8,7 +8,8 @@ namespace CharWeb.Api.Endpoints;
 internal static class HealthEndpoint
 {
     public static void MapHealthEndpoint(this IEndpointRouteBuilder app) =>
-        app.MapGet("/healthz", CheckAsync).AllowAnonymous().WithName("Health").WithTags("Health").WithSummary("Database and chardev health.");
+        app.MapGet("/healthz", CheckAsync).AllowAnonymous().WithName("Health").WithTags("Health").WithSummary("Database and chardev health.")
+            .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> CheckAsync(
         ChardevRegistry registry, ChardevDatabase database, CancellationToken cancellationToken)

@@ -11,7 +11,7 @@ namespace CharWeb.Api.OpenApi;
 /// </summary>
 internal sealed class BackendUnionDocumentFilter(BackendRegistry backends) : IDocumentFilter
 {
-    private const string UnionName = nameof(BackendOptions);
+    public const string UnionName = nameof(BackendOptions);
 
     public void Apply(OpenApiDocument document, DocumentFilterContext context)
     {
@@ -42,54 +42,12 @@ internal sealed class BackendUnionDocumentFilter(BackendRegistry backends) : IDo
         };
 
         var memberIds = members.Values.ToHashSet();
-        foreach (var (name, schema) in schemas.ToList())
-        {
-            if (name != UnionName)
-            {
-                schemas[name] = Rewrite(schema, memberIds, document);
-            }
-        }
-
-        foreach (var operation in document.Paths.Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? []))
-        {
-            foreach (var media in operation.RequestBody?.Content?.Values ?? [])
-            {
-                if (media is OpenApiMediaType m && m.Schema is not null)
-                {
-                    m.Schema = Rewrite(m.Schema, memberIds, document);
-                }
-            }
-        }
+        SchemaTree.Rewrite(document, schema => IsUnionOfKinds(schema, memberIds) ? new OpenApiSchemaReference(UnionName, document) : schema);
     }
 
-    /// <summary>An inline <c>oneOf</c> of exactly the backend kinds becomes a reference to the union.</summary>
-    private static IOpenApiSchema Rewrite(IOpenApiSchema schema, HashSet<string> memberIds, OpenApiDocument document)
-    {
-        if (schema is not OpenApiSchema concrete)
-        {
-            return schema;
-        }
-
-        if (concrete.OneOf is { Count: > 0 } oneOf
-            && oneOf.All(s => s is OpenApiSchemaReference)
-            && oneOf.Select(s => ((OpenApiSchemaReference)s).Reference.Id).ToHashSet().SetEquals(memberIds))
-        {
-            return new OpenApiSchemaReference(UnionName, document);
-        }
-
-        if (concrete.Properties is { } properties)
-        {
-            foreach (var (key, value) in properties.ToList())
-            {
-                properties[key] = Rewrite(value, memberIds, document);
-            }
-        }
-
-        if (concrete.Items is not null)
-        {
-            concrete.Items = Rewrite(concrete.Items, memberIds, document);
-        }
-
-        return concrete;
-    }
+    /// <summary>An inline <c>oneOf</c> of exactly the backend kinds, which becomes a reference to the union.</summary>
+    private static bool IsUnionOfKinds(IOpenApiSchema schema, HashSet<string> memberIds) =>
+        schema is OpenApiSchema { OneOf: { Count: > 0 } oneOf }
+        && oneOf.All(s => s is OpenApiSchemaReference)
+        && oneOf.Select(s => ((OpenApiSchemaReference)s).Reference.Id).ToHashSet().SetEquals(memberIds);
 }

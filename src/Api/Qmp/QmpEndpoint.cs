@@ -10,9 +10,6 @@ using Microsoft.Extensions.Options;
 
 namespace CharWeb.Api.Qmp;
 
-/// <summary>A QMP command: <c>{"execute": "chardev-add", "arguments": {...}, "id": ...}</c>.</summary>
-public sealed record QmpCommand(string Execute, JsonObject? Arguments, JsonNode? Id);
-
 /// <summary>
 /// <c>POST /api/qmp</c>: QEMU's chardev QMP commands, verbatim QAPI JSON in and out. Answers are
 /// QMP's own, <c>{"return": ...}</c> or <c>{"error": {"class", "desc"}}</c>, always with HTTP 200 as a
@@ -20,12 +17,14 @@ public sealed record QmpCommand(string Execute, JsonObject? Arguments, JsonNode?
 /// </summary>
 internal static class QmpEndpoint
 {
+    public const string OperationId = "Qmp";
+
     private delegate Task<JsonNode?> Handler(JsonObject arguments, QmpContext context, CancellationToken cancellationToken);
 
     private static readonly Dictionary<string, Handler> Commands = new(StringComparer.Ordinal)
     {
         ["qmp_capabilities"] = (_, _, _) => Task.FromResult<JsonNode?>(new JsonObject()),
-        ["query-commands"] = (_, _, _) => Task.FromResult<JsonNode?>(new JsonArray(Commands!.Keys.Order(StringComparer.Ordinal).Select(n => (JsonNode?)new JsonObject { ["name"] = n }).ToArray())),
+        ["query-commands"] = (_, _, _) => Task.FromResult<JsonNode?>(new JsonArray(CommandNames.Select(n => (JsonNode?)new JsonObject { ["name"] = n }).ToArray())),
         ["chardev-add"] = AddAsync,
         ["chardev-change"] = ChangeAsync,
         ["chardev-remove"] = RemoveAsync,
@@ -36,13 +35,17 @@ internal static class QmpEndpoint
         ["ringbuf-read"] = RingbufRead,
     };
 
+    /// <summary>The commands served, as <c>query-commands</c> lists them; the OpenAPI document's <c>execute</c> values.</summary>
+    public static IEnumerable<string> CommandNames => Commands.Keys.Order(StringComparer.Ordinal);
+
+    /// <summary>The body is read as JSON by hand (QMP's own errors for bad input); the document describes it (<see cref="OpenApi.QmpDocumentFilter"/>).</summary>
     public static void MapQmpEndpoint(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/qmp", ExecuteAsync)
-            .WithName("Qmp")
+            .WithName(OperationId)
             .WithTags("QMP")
             .RequireRole(Role.Admin)
             .WithSummary("QEMU QMP chardev commands, QAPI JSON in and out: chardev-add, chardev-change, chardev-remove, query-chardev, query-chardev-backends, ringbuf-write, ringbuf-read, chardev-send-break.")
-            .Accepts<QmpCommand>("application/json")
+            .Accepts<JsonObject>("application/json")
             .Produces<JsonObject>()
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 

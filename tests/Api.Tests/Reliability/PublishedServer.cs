@@ -89,7 +89,9 @@ public sealed partial class PublishedServer : IAsyncDisposable
         _process.Dispose();
     }
 
-    public static async Task<(int ExitCode, string Output)> RunAsync(string file, string[] args, string workingDirectory, int timeoutSeconds)
+    /// <summary>Runs a program to its end (killed, with its children, if it outlives <paramref name="timeoutSeconds"/>).</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(
+        string file, string[] args, string workingDirectory, int timeoutSeconds, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)
@@ -97,10 +99,25 @@ public sealed partial class PublishedServer : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
         using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(CharWebServer.Timeout(timeoutSeconds));
-        var stderr = process.StandardError.ReadToEndAsync(CharWebServer.Timeout(timeoutSeconds));
-        await process.WaitForExitAsync(CharWebServer.Timeout(timeoutSeconds));
+        var timeout = CharWebServer.Timeout(timeoutSeconds);
+        var stdout = process.StandardOutput.ReadToEndAsync(timeout);
+        var stderr = process.StandardError.ReadToEndAsync(timeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
         return (process.ExitCode, await stdout + await stderr);
     }
 

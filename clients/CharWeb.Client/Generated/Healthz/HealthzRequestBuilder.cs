@@ -39,6 +39,7 @@ namespace CharWeb.Client.Healthz
         /// <returns>A <see cref="global::CharWeb.Client.Models.HealthResponse"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::CharWeb.Client.Models.HealthResponse">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::CharWeb.Client.Models.HealthResponse?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -49,7 +50,11 @@ namespace CharWeb.Client.Healthz
         {
 #endif
             var requestInfo = ToGetRequestInformation(requestConfiguration);
-            return await RequestAdapter.SendAsync<global::CharWeb.Client.Models.HealthResponse>(requestInfo, global::CharWeb.Client.Models.HealthResponse.CreateFromDiscriminatorValue, default, cancellationToken).ConfigureAwait(false);
+            var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
+            {
+                { "503", global::CharWeb.Client.Models.HealthResponse.CreateFromDiscriminatorValue },
+            };
+            return await RequestAdapter.SendAsync<global::CharWeb.Client.Models.HealthResponse>(requestInfo, global::CharWeb.Client.Models.HealthResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
         /// Database and chardev health.

@@ -8,12 +8,12 @@ using System;
 namespace CharWeb.Client.Models
 {
     /// <summary>
-    /// One option of a backend kind.
+    /// One option of a backend kind, as the OpenAPI document describes it.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class BackendOptionResponse : IParsable
     {
-        /// <summary>The default property</summary>
+        /// <summary>Its value when left out (null: none).</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public UntypedNode? Default { get; set; }
@@ -21,7 +21,31 @@ namespace CharWeb.Client.Models
 #else
         public UntypedNode Default { get; set; }
 #endif
-        /// <summary>The name property</summary>
+        /// <summary>What it does.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Description { get; set; }
+#nullable restore
+#else
+        public string Description { get; set; }
+#endif
+        /// <summary>The only values it takes, where it is limited to some.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<string>? Enum { get; set; }
+#nullable restore
+#else
+        public List<string> Enum { get; set; }
+#endif
+        /// <summary>The JSON type of each item, for an array.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Items { get; set; }
+#nullable restore
+#else
+        public string Items { get; set; }
+#endif
+        /// <summary>The option, as the JSON names it.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Name { get; set; }
@@ -29,9 +53,17 @@ namespace CharWeb.Client.Models
 #else
         public string Name { get; set; }
 #endif
-        /// <summary>The required property</summary>
+        /// <summary>Whether a backend of this kind must give it.</summary>
         public bool? Required { get; set; }
-        /// <summary>The type property</summary>
+        /// <summary>The name of the OpenAPI component that describes it (under `#/components/schemas/`), for an object.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Schema { get; set; }
+#nullable restore
+#else
+        public string Schema { get; set; }
+#endif
+        /// <summary>Its JSON type: `string`, `integer`, `number`, `boolean`, `array` or `object`.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Type { get; set; }
@@ -58,8 +90,12 @@ namespace CharWeb.Client.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "default", n => { Default = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
+                { "description", n => { Description = n.GetStringValue(); } },
+                { "enum", n => { Enum = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
+                { "items", n => { Items = n.GetStringValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
                 { "required", n => { Required = n.GetBoolValue(); } },
+                { "schema", n => { Schema = n.GetStringValue(); } },
                 { "type", n => { Type = n.GetStringValue(); } },
             };
         }
@@ -71,8 +107,12 @@ namespace CharWeb.Client.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteObjectValue<UntypedNode>("default", Default);
+            writer.WriteStringValue("description", Description);
+            writer.WriteCollectionOfPrimitiveValues<string>("enum", Enum);
+            writer.WriteStringValue("items", Items);
             writer.WriteStringValue("name", Name);
             writer.WriteBoolValue("required", Required);
+            writer.WriteStringValue("schema", Schema);
             writer.WriteStringValue("type", Type);
         }
     }

@@ -13,7 +13,7 @@ namespace CharWeb.Client.Models
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class ChardevDefinition : IParsable
     {
-        /// <summary>A chardev&apos;s own audience, as conserver&apos;s per-console lists: user names, or `@group`. A listthat is null leaves that level to the roles; a list that is given is the whole of it. Admins arenever narrowed out; the lists never raise anyone above their role.</summary>
+        /// <summary>Narrows who may see and type into this chardev (conserver&apos;s `ro`/`rw` lists); null leaves it to the roles.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public global::CharWeb.Client.Models.ChardevAccess? Access { get; set; }

@@ -2,6 +2,7 @@
 #pragma warning disable CS0618
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
+using Microsoft.Kiota.Abstractions;
 using System.Collections.Generic;
 using System.IO;
 using System;
@@ -11,7 +12,7 @@ namespace CharWeb.Client.Models
     /// What `/healthz` answers.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    public partial class HealthResponse : IParsable
+    public partial class HealthResponse : ApiException, IParsable
     {
         /// <summary>The chardevs property</summary>
         public int? Chardevs { get; set; }
@@ -23,6 +24,8 @@ namespace CharWeb.Client.Models
 #else
         public string Database { get; set; }
 #endif
+        /// <summary>The primary error message.</summary>
+        public override string Message { get => base.Message; }
         /// <summary>The states property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable

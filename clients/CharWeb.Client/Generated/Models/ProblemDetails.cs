@@ -8,14 +8,15 @@ using System.IO;
 using System;
 namespace CharWeb.Client.Models
 {
+    /// <summary>
+    /// RFC 9457 problem details: why the request was refused.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public partial class ProblemDetails : ApiException, IAdditionalDataHolder, IParsable
-    #pragma warning restore CS1591
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
-        /// <summary>The detail property</summary>
+        /// <summary>What went wrong with this request, for people.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Detail { get; set; }
@@ -23,19 +24,35 @@ namespace CharWeb.Client.Models
 #else
         public string Detail { get; set; }
 #endif
-        /// <summary>The instance property</summary>
+        /// <summary>Each field that was refused (a JSON path such as `backend.size`, or `body`, `path`, `role`) and why, one message or more.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public string? Instance { get; set; }
+        public global::CharWeb.Client.Models.ProblemDetails_errors? Errors { get; set; }
 #nullable restore
 #else
-        public string Instance { get; set; }
+        public global::CharWeb.Client.Models.ProblemDetails_errors Errors { get; set; }
+#endif
+        /// <summary>401 only, where OpenID Connect is configured: where a browser logs in.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Login { get; set; }
+#nullable restore
+#else
+        public string Login { get; set; }
 #endif
         /// <summary>The primary error message.</summary>
         public override string Message { get => base.Message; }
-        /// <summary>The status property</summary>
+        /// <summary>403 only: the role the operation needs.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? RequiredRole { get; set; }
+#nullable restore
+#else
+        public string RequiredRole { get; set; }
+#endif
+        /// <summary>The HTTP status code.</summary>
         public int? Status { get; set; }
-        /// <summary>The title property</summary>
+        /// <summary>A short summary of the kind of problem.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Title { get; set; }
@@ -43,7 +60,15 @@ namespace CharWeb.Client.Models
 #else
         public string Title { get; set; }
 #endif
-        /// <summary>The type property</summary>
+        /// <summary>The request&apos;s trace id, as in the server&apos;s log.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? TraceId { get; set; }
+#nullable restore
+#else
+        public string TraceId { get; set; }
+#endif
+        /// <summary>A stable URI of the kind of problem: `urn:charweb:problem:` and a name (`invalid-request`, `not-found`, `conflict`, `limit`, `open-failed`, `too-large`, `unsupported`, `unauthenticated`, `forbidden`, ...).</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Type { get; set; }
@@ -77,9 +102,12 @@ namespace CharWeb.Client.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "detail", n => { Detail = n.GetStringValue(); } },
-                { "instance", n => { Instance = n.GetStringValue(); } },
+                { "errors", n => { Errors = n.GetObjectValue<global::CharWeb.Client.Models.ProblemDetails_errors>(global::CharWeb.Client.Models.ProblemDetails_errors.CreateFromDiscriminatorValue); } },
+                { "login", n => { Login = n.GetStringValue(); } },
+                { "requiredRole", n => { RequiredRole = n.GetStringValue(); } },
                 { "status", n => { Status = n.GetIntValue(); } },
                 { "title", n => { Title = n.GetStringValue(); } },
+                { "traceId", n => { TraceId = n.GetStringValue(); } },
                 { "type", n => { Type = n.GetStringValue(); } },
             };
         }
@@ -91,9 +119,12 @@ namespace CharWeb.Client.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteStringValue("detail", Detail);
-            writer.WriteStringValue("instance", Instance);
+            writer.WriteObjectValue<global::CharWeb.Client.Models.ProblemDetails_errors>("errors", Errors);
+            writer.WriteStringValue("login", Login);
+            writer.WriteStringValue("requiredRole", RequiredRole);
             writer.WriteIntValue("status", Status);
             writer.WriteStringValue("title", Title);
+            writer.WriteStringValue("traceId", TraceId);
             writer.WriteStringValue("type", Type);
             writer.WriteAdditionalData(AdditionalData);
         }

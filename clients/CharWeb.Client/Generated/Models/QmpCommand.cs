@@ -8,12 +8,14 @@ using System;
 namespace CharWeb.Client.Models
 {
     /// <summary>
-    /// A QMP command: `{&quot;execute&quot;: &quot;chardev-add&quot;, &quot;arguments&quot;: {...}, &quot;id&quot;: ...}`.
+    /// A QMP command as QEMU&apos;s monitor takes it: `{&quot;execute&quot;: &quot;chardev-add&quot;, &quot;arguments&quot;: {...}, &quot;id&quot;: ...}`. Other members are ignored.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    public partial class QmpCommand : IParsable
+    public partial class QmpCommand : IAdditionalDataHolder, IParsable
     {
-        /// <summary>The arguments property</summary>
+        /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
+        public IDictionary<string, object> AdditionalData { get; set; }
+        /// <summary>The command&apos;s arguments, QAPI JSON as QEMU documents them, e.g. for chardev-add `{&quot;id&quot;: &quot;vm1&quot;, &quot;backend&quot;: {&quot;type&quot;: &quot;ringbuf&quot;, &quot;data&quot;: {&quot;size&quot;: 4096}}}`.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public global::CharWeb.Client.Models.QmpCommand_arguments? Arguments { get; set; }
@@ -21,22 +23,23 @@ namespace CharWeb.Client.Models
 #else
         public global::CharWeb.Client.Models.QmpCommand_arguments Arguments { get; set; }
 #endif
-        /// <summary>The execute property</summary>
+        /// <summary>The command.</summary>
+        public global::CharWeb.Client.Models.QmpCommand_execute? Execute { get; set; }
+        /// <summary>Any JSON value; the answer carries it back.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public string? Execute { get; set; }
+        public UntypedNode? Id { get; set; }
 #nullable restore
 #else
-        public string Execute { get; set; }
+        public UntypedNode Id { get; set; }
 #endif
-        /// <summary>The id property</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public global::CharWeb.Client.Models.JsonNode? Id { get; set; }
-#nullable restore
-#else
-        public global::CharWeb.Client.Models.JsonNode Id { get; set; }
-#endif
+        /// <summary>
+        /// Instantiates a new <see cref="global::CharWeb.Client.Models.QmpCommand"/> and sets the default values.
+        /// </summary>
+        public QmpCommand()
+        {
+            AdditionalData = new Dictionary<string, object>();
+        }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -56,8 +59,8 @@ namespace CharWeb.Client.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "arguments", n => { Arguments = n.GetObjectValue<global::CharWeb.Client.Models.QmpCommand_arguments>(global::CharWeb.Client.Models.QmpCommand_arguments.CreateFromDiscriminatorValue); } },
-                { "execute", n => { Execute = n.GetStringValue(); } },
-                { "id", n => { Id = n.GetObjectValue<global::CharWeb.Client.Models.JsonNode>(global::CharWeb.Client.Models.JsonNode.CreateFromDiscriminatorValue); } },
+                { "execute", n => { Execute = n.GetEnumValue<global::CharWeb.Client.Models.QmpCommand_execute>(); } },
+                { "id", n => { Id = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
             };
         }
         /// <summary>
@@ -68,8 +71,9 @@ namespace CharWeb.Client.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteObjectValue<global::CharWeb.Client.Models.QmpCommand_arguments>("arguments", Arguments);
-            writer.WriteStringValue("execute", Execute);
-            writer.WriteObjectValue<global::CharWeb.Client.Models.JsonNode>("id", Id);
+            writer.WriteEnumValue<global::CharWeb.Client.Models.QmpCommand_execute>("execute", Execute);
+            writer.WriteObjectValue<UntypedNode>("id", Id);
+            writer.WriteAdditionalData(AdditionalData);
         }
     }
 }

@@ -7,10 +7,11 @@ using System.IO;
 using System;
 namespace CharWeb.Client.Models
 {
+    /// <summary>
+    /// The command&apos;s arguments, QAPI JSON as QEMU documents them, e.g. for chardev-add `{&quot;id&quot;: &quot;vm1&quot;, &quot;backend&quot;: {&quot;type&quot;: &quot;ringbuf&quot;, &quot;data&quot;: {&quot;size&quot;: 4096}}}`.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public partial class QmpCommand_arguments : IAdditionalDataHolder, IParsable
-    #pragma warning restore CS1591
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }

@@ -18,13 +18,7 @@ namespace CharWeb.Client.Models
         /// <summary>Data bits: 5, 6, 7 or 8.</summary>
         public int? DataBits { get; set; }
         /// <summary>Parity: none, even or odd.</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? Parity { get; set; }
-#nullable restore
-#else
-        public string Parity { get; set; }
-#endif
+        public global::CharWeb.Client.Models.SerialBackendOptions_parity? Parity { get; set; }
         /// <summary>The terminal device, e.g. `/dev/ttyUSB0`.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -44,7 +38,7 @@ namespace CharWeb.Client.Models
         {
             Baud = 115200;
             DataBits = 8;
-            Parity = "none";
+            Parity = global::CharWeb.Client.Models.SerialBackendOptions_parity.None;
             StopBits = 1;
             Type = global::CharWeb.Client.Models.SerialBackendOptions_type.Serial;
         }
@@ -68,7 +62,7 @@ namespace CharWeb.Client.Models
             {
                 { "baud", n => { Baud = n.GetIntValue(); } },
                 { "dataBits", n => { DataBits = n.GetIntValue(); } },
-                { "parity", n => { Parity = n.GetStringValue(); } },
+                { "parity", n => { Parity = n.GetEnumValue<global::CharWeb.Client.Models.SerialBackendOptions_parity>(); } },
                 { "path", n => { Path = n.GetStringValue(); } },
                 { "stopBits", n => { StopBits = n.GetIntValue(); } },
                 { "type", n => { Type = n.GetEnumValue<global::CharWeb.Client.Models.SerialBackendOptions_type>(); } },
@@ -83,7 +77,7 @@ namespace CharWeb.Client.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteIntValue("baud", Baud);
             writer.WriteIntValue("dataBits", DataBits);
-            writer.WriteStringValue("parity", Parity);
+            writer.WriteEnumValue<global::CharWeb.Client.Models.SerialBackendOptions_parity>("parity", Parity);
             writer.WriteStringValue("path", Path);
             writer.WriteIntValue("stopBits", StopBits);
             writer.WriteEnumValue<global::CharWeb.Client.Models.SerialBackendOptions_type>("type", Type);

@@ -16,10 +16,10 @@ namespace CharWeb.Client.Models
         /// <summary>A socket address as QEMU&apos;s QAPI spells it: `{type: inet, host, port}` or `{type: unix, path}`.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public global::CharWeb.Client.Models.SocketAddressOptions? Addr { get; set; }
+        public global::CharWeb.Client.Models.SocketAddress? Addr { get; set; }
 #nullable restore
 #else
-        public global::CharWeb.Client.Models.SocketAddressOptions Addr { get; set; }
+        public global::CharWeb.Client.Models.SocketAddress Addr { get; set; }
 #endif
         /// <summary>Disable Nagle&apos;s algorithm (TCP_NODELAY).</summary>
         public bool? Nodelay { get; set; }
@@ -65,7 +65,7 @@ namespace CharWeb.Client.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
-                { "addr", n => { Addr = n.GetObjectValue<global::CharWeb.Client.Models.SocketAddressOptions>(global::CharWeb.Client.Models.SocketAddressOptions.CreateFromDiscriminatorValue); } },
+                { "addr", n => { Addr = n.GetObjectValue<global::CharWeb.Client.Models.SocketAddress>(global::CharWeb.Client.Models.SocketAddress.CreateFromDiscriminatorValue); } },
                 { "nodelay", n => { Nodelay = n.GetBoolValue(); } },
                 { "reconnectMs", n => { ReconnectMs = n.GetIntValue(); } },
                 { "server", n => { Server = n.GetBoolValue(); } },
@@ -82,7 +82,7 @@ namespace CharWeb.Client.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteObjectValue<global::CharWeb.Client.Models.SocketAddressOptions>("addr", Addr);
+            writer.WriteObjectValue<global::CharWeb.Client.Models.SocketAddress>("addr", Addr);
             writer.WriteBoolValue("nodelay", Nodelay);
             writer.WriteIntValue("reconnectMs", ReconnectMs);
             writer.WriteBoolValue("server", Server);

@@ -13,7 +13,7 @@ namespace CharWeb.Client.Models
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class UdpBackendOptions : IParsable
     {
-        /// <summary>A UDP host and port.</summary>
+        /// <summary>Where datagrams are received (default: any local port).</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public global::CharWeb.Client.Models.UdpEndpointOptions? Local { get; set; }

@@ -36,8 +36,8 @@ namespace CharWeb.Client.Api.Qmp
         /// <summary>
         /// Needs the admin role.
         /// </summary>
-        /// <returns>A <see cref="global::CharWeb.Client.Api.Qmp.QmpPostResponse"/></returns>
-        /// <param name="body">A QMP command: `{&quot;execute&quot;: &quot;chardev-add&quot;, &quot;arguments&quot;: {...}, &quot;id&quot;: ...}`.</param>
+        /// <returns>A <see cref="global::CharWeb.Client.Models.QmpResponse"/></returns>
+        /// <param name="body">A QMP command as QEMU&apos;s monitor takes it: `{&quot;execute&quot;: &quot;chardev-add&quot;, &quot;arguments&quot;: {...}, &quot;id&quot;: ...}`. Other members are ignored.</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 401 status code</exception>
@@ -45,11 +45,11 @@ namespace CharWeb.Client.Api.Qmp
         /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 415 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<global::CharWeb.Client.Api.Qmp.QmpPostResponse?> PostAsync(global::CharWeb.Client.Models.QmpCommand body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::CharWeb.Client.Models.QmpResponse?> PostAsync(global::CharWeb.Client.Models.QmpCommand body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<global::CharWeb.Client.Api.Qmp.QmpPostResponse> PostAsync(global::CharWeb.Client.Models.QmpCommand body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::CharWeb.Client.Models.QmpResponse> PostAsync(global::CharWeb.Client.Models.QmpCommand body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
@@ -60,13 +60,13 @@ namespace CharWeb.Client.Api.Qmp
                 { "403", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "415", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
-            return await RequestAdapter.SendAsync<global::CharWeb.Client.Api.Qmp.QmpPostResponse>(requestInfo, global::CharWeb.Client.Api.Qmp.QmpPostResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
+            return await RequestAdapter.SendAsync<global::CharWeb.Client.Models.QmpResponse>(requestInfo, global::CharWeb.Client.Models.QmpResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
         /// Needs the admin role.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
-        /// <param name="body">A QMP command: `{&quot;execute&quot;: &quot;chardev-add&quot;, &quot;arguments&quot;: {...}, &quot;id&quot;: ...}`.</param>
+        /// <param name="body">A QMP command as QEMU&apos;s monitor takes it: `{&quot;execute&quot;: &quot;chardev-add&quot;, &quot;arguments&quot;: {...}, &quot;id&quot;: ...}`. Other members are ignored.</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable

@@ -76,7 +76,7 @@ namespace CharWeb.Client.Api.Chardevs.Item.History
 #endif
             var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
             requestInfo.Configure(requestConfiguration);
-            requestInfo.Headers.TryAdd("Accept", "application/problem+json");
+            requestInfo.Headers.TryAdd("Accept", "application/octet-stream, application/problem+json");
             return requestInfo;
         }
         /// <summary>

@@ -8,12 +8,12 @@ using System;
 namespace CharWeb.Client.Models
 {
     /// <summary>
-    /// A socket address as QEMU&apos;s QAPI spells it: `{type: inet, host, port}` or `{type: unix, path}`.
+    /// A Unix domain socket (QAPI `UnixSocketAddress`).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    public partial class SocketAddressOptions : IParsable
+    public partial class UnixSocketAddress : IParsable
     {
-        /// <summary>Host name or address (inet).</summary>
+        /// <summary>Not used for a unix address; answered as sent (null when not sent).</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Host { get; set; }
@@ -29,25 +29,19 @@ namespace CharWeb.Client.Models
 #else
         public string Path { get; set; }
 #endif
-        /// <summary>TCP port (inet); 0 lets a server take any free port, shown in `filename`.</summary>
+        /// <summary>Not used for a unix address; answered as sent (null when not sent).</summary>
         public int? Port { get; set; }
-        /// <summary>`inet` (TCP) or `unix`.</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? Type { get; set; }
-#nullable restore
-#else
-        public string Type { get; set; }
-#endif
+        /// <summary>The address kind.</summary>
+        public global::CharWeb.Client.Models.UnixSocketAddress_type? Type { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
-        /// <returns>A <see cref="global::CharWeb.Client.Models.SocketAddressOptions"/></returns>
+        /// <returns>A <see cref="global::CharWeb.Client.Models.UnixSocketAddress"/></returns>
         /// <param name="parseNode">The parse node to use to read the discriminator value and create the object</param>
-        public static global::CharWeb.Client.Models.SocketAddressOptions CreateFromDiscriminatorValue(IParseNode parseNode)
+        public static global::CharWeb.Client.Models.UnixSocketAddress CreateFromDiscriminatorValue(IParseNode parseNode)
         {
             if(ReferenceEquals(parseNode, null)) throw new ArgumentNullException(nameof(parseNode));
-            return new global::CharWeb.Client.Models.SocketAddressOptions();
+            return new global::CharWeb.Client.Models.UnixSocketAddress();
         }
         /// <summary>
         /// The deserialization information for the current model
@@ -60,7 +54,7 @@ namespace CharWeb.Client.Models
                 { "host", n => { Host = n.GetStringValue(); } },
                 { "path", n => { Path = n.GetStringValue(); } },
                 { "port", n => { Port = n.GetIntValue(); } },
-                { "type", n => { Type = n.GetStringValue(); } },
+                { "type", n => { Type = n.GetEnumValue<global::CharWeb.Client.Models.UnixSocketAddress_type>(); } },
             };
         }
         /// <summary>
@@ -73,7 +67,7 @@ namespace CharWeb.Client.Models
             writer.WriteStringValue("host", Host);
             writer.WriteStringValue("path", Path);
             writer.WriteIntValue("port", Port);
-            writer.WriteStringValue("type", Type);
+            writer.WriteEnumValue<global::CharWeb.Client.Models.UnixSocketAddress_type>("type", Type);
         }
     }
 }

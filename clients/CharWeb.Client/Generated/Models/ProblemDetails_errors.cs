@@ -7,22 +7,30 @@ using System.IO;
 using System;
 namespace CharWeb.Client.Models
 {
+    /// <summary>
+    /// Each field that was refused (a JSON path such as `backend.size`, or `body`, `path`, `role`) and why, one message or more.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
-    public partial class JsonNodeOptions : IParsable
-    #pragma warning restore CS1591
+    public partial class ProblemDetails_errors : IAdditionalDataHolder, IParsable
     {
-        /// <summary>The propertyNameCaseInsensitive property</summary>
-        public bool? PropertyNameCaseInsensitive { get; set; }
+        /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
+        public IDictionary<string, object> AdditionalData { get; set; }
+        /// <summary>
+        /// Instantiates a new <see cref="global::CharWeb.Client.Models.ProblemDetails_errors"/> and sets the default values.
+        /// </summary>
+        public ProblemDetails_errors()
+        {
+            AdditionalData = new Dictionary<string, object>();
+        }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
-        /// <returns>A <see cref="global::CharWeb.Client.Models.JsonNodeOptions"/></returns>
+        /// <returns>A <see cref="global::CharWeb.Client.Models.ProblemDetails_errors"/></returns>
         /// <param name="parseNode">The parse node to use to read the discriminator value and create the object</param>
-        public static global::CharWeb.Client.Models.JsonNodeOptions CreateFromDiscriminatorValue(IParseNode parseNode)
+        public static global::CharWeb.Client.Models.ProblemDetails_errors CreateFromDiscriminatorValue(IParseNode parseNode)
         {
             if(ReferenceEquals(parseNode, null)) throw new ArgumentNullException(nameof(parseNode));
-            return new global::CharWeb.Client.Models.JsonNodeOptions();
+            return new global::CharWeb.Client.Models.ProblemDetails_errors();
         }
         /// <summary>
         /// The deserialization information for the current model
@@ -32,7 +40,6 @@ namespace CharWeb.Client.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
-                { "propertyNameCaseInsensitive", n => { PropertyNameCaseInsensitive = n.GetBoolValue(); } },
             };
         }
         /// <summary>
@@ -42,7 +49,7 @@ namespace CharWeb.Client.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteBoolValue("propertyNameCaseInsensitive", PropertyNameCaseInsensitive);
+            writer.WriteAdditionalData(AdditionalData);
         }
     }
 }

@@ -5,31 +5,39 @@ using Microsoft.Kiota.Abstractions.Serialization;
 using System.Collections.Generic;
 using System.IO;
 using System;
-namespace CharWeb.Client.Api.Qmp
+namespace CharWeb.Client.Models
 {
+    /// <summary>
+    /// A QMP error.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
-    public partial class QmpPostResponse : IAdditionalDataHolder, IParsable
-    #pragma warning restore CS1591
+    public partial class QmpError : IParsable
     {
-        /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
-        public IDictionary<string, object> AdditionalData { get; set; }
-        /// <summary>
-        /// Instantiates a new <see cref="global::CharWeb.Client.Api.Qmp.QmpPostResponse"/> and sets the default values.
-        /// </summary>
-        public QmpPostResponse()
-        {
-            AdditionalData = new Dictionary<string, object>();
-        }
+        /// <summary>QEMU&apos;s error class: `GenericError`, `CommandNotFound` or `DeviceNotFound`.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Class { get; set; }
+#nullable restore
+#else
+        public string Class { get; set; }
+#endif
+        /// <summary>What went wrong, in QEMU&apos;s words.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Desc { get; set; }
+#nullable restore
+#else
+        public string Desc { get; set; }
+#endif
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
-        /// <returns>A <see cref="global::CharWeb.Client.Api.Qmp.QmpPostResponse"/></returns>
+        /// <returns>A <see cref="global::CharWeb.Client.Models.QmpError"/></returns>
         /// <param name="parseNode">The parse node to use to read the discriminator value and create the object</param>
-        public static global::CharWeb.Client.Api.Qmp.QmpPostResponse CreateFromDiscriminatorValue(IParseNode parseNode)
+        public static global::CharWeb.Client.Models.QmpError CreateFromDiscriminatorValue(IParseNode parseNode)
         {
             if(ReferenceEquals(parseNode, null)) throw new ArgumentNullException(nameof(parseNode));
-            return new global::CharWeb.Client.Api.Qmp.QmpPostResponse();
+            return new global::CharWeb.Client.Models.QmpError();
         }
         /// <summary>
         /// The deserialization information for the current model
@@ -39,6 +47,8 @@ namespace CharWeb.Client.Api.Qmp
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "class", n => { Class = n.GetStringValue(); } },
+                { "desc", n => { Desc = n.GetStringValue(); } },
             };
         }
         /// <summary>
@@ -48,7 +58,8 @@ namespace CharWeb.Client.Api.Qmp
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteAdditionalData(AdditionalData);
+            writer.WriteStringValue("class", Class);
+            writer.WriteStringValue("desc", Desc);
         }
     }
 }

@@ -77,7 +77,7 @@ public sealed class OpenApiTests
         Assert.Equal("#/components/schemas/LogFileInfo", list["items"]!["$ref"]!.GetValue<string>());
         var schemas = document["components"]!["schemas"]!;
         var info = schemas["LogFileInfo"]!;
-        Assert.Equal(["bytes", "current", "name", "to"], info["required"]!.AsArray().Select(r => r!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(["bytes", "current", "from", "name", "to"], info["required"]!.AsArray().Select(r => r!.GetValue<string>()).Order(StringComparer.Ordinal));
         Assert.True(info["properties"]!["from"]!["nullable"]!.GetValue<bool>());
         Assert.Equal("date-time", info["properties"]!["to"]!["format"]!.GetValue<string>());
 

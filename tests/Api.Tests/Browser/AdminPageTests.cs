@@ -22,7 +22,7 @@ public sealed class AdminPageTests
         await CreateAsync(page, "tty0", "pty", () => Task.CompletedTask);
         await CreateAsync(page, "vm0", "socket", async () =>
         {
-            await Field(page, "backend.addr.type").FillAsync("inet");
+            await Field(page, "backend.addr.type").SelectOptionAsync("inet");
             await Field(page, "backend.addr.host").FillAsync("127.0.0.1");
             await Field(page, "backend.addr.port").FillAsync("0");
             await Field(page, "backend.server").CheckAsync();
@@ -39,7 +39,7 @@ public sealed class AdminPageTests
 
         // A port out of range: the server's reason appears beside that field, and nothing is created.
         await StartFormAsync(page, "bad0", "socket");
-        await Field(page, "backend.addr.type").FillAsync("inet");
+        await Field(page, "backend.addr.type").SelectOptionAsync("inet");
         await Field(page, "backend.addr.host").FillAsync("127.0.0.1");
         await Field(page, "backend.addr.port").FillAsync("99999");
         await page.Locator("#manage-submit").ClickAsync();

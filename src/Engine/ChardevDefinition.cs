@@ -8,6 +8,8 @@ public sealed record ChardevDefinition
 {
     public const int MaxIdLength = 128;
     public const int MaxHistory = 16 << 20;
+    public const int MinRecordMaxBytes = 4096;
+    public const int DefaultRecordMaxBytes = 64 << 20;
 
     /// <summary>Chardev id: a letter first, then letters, digits, '-', '.', '_' (QEMU's rule), at most 128.</summary>
     [Required]
@@ -25,6 +27,15 @@ public sealed record ChardevDefinition
     /// <summary>Append to <c>logfile</c> instead of truncating it.</summary>
     [DefaultValue(false)]
     public bool Logappend { get; init; }
+
+    /// <summary>Keep an asciicast v2 recording of the output (with timing and resizes) in <c>records/ID.cast</c> under the data folder.</summary>
+    [DefaultValue(false)]
+    public bool Record { get; init; }
+
+    /// <summary>Size at which the recording is rotated to <c>ID-YYYYMMDD-HHMMSS.cast</c> and a new one starts.</summary>
+    [DefaultValue(DefaultRecordMaxBytes)]
+    [Range(MinRecordMaxBytes, int.MaxValue)]
+    public int RecordMaxBytes { get; init; } = DefaultRecordMaxBytes;
 
     /// <summary>Bytes of recent output kept and replayed to a console when it attaches.</summary>
     [DefaultValue(0)]

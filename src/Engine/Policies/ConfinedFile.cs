@@ -238,6 +238,26 @@ internal static unsafe partial class ConfinedFile
             : new PathRefusedException($"{path}: {message}");
     }
 
+    /// <summary>Renames the entry <paramref name="from"/> of <paramref name="folder"/> to <paramref name="to"/>, never replacing one that exists.</summary>
+    public static void RenameNoReplace(SafeFileHandle folder, string from, string to)
+    {
+        var source = Encoding.UTF8.GetBytes(from + "\0");
+        var target = Encoding.UTF8.GetBytes(to + "\0");
+        var fd = (int)folder.DangerousGetHandle();
+        fixed (byte* s = source)
+        fixed (byte* t = target)
+        {
+            if (RenameAt2(fd, s, fd, t, 1 /* RENAME_NOREPLACE */) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                throw new IOException($"rename {from} to {to}: " + Marshal.GetPInvokeErrorMessage(errno), errno);
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true)]
+    private static partial int RenameAt2(int olddirfd, byte* oldpath, int newdirfd, byte* newpath, uint flags);
+
     [LibraryImport("libc", EntryPoint = "mkdirat", SetLastError = true)]
     private static partial int MkdirAt(int dirfd, byte* path, uint mode);
 }

@@ -121,6 +121,7 @@ public static class CharWebApp
         app.MapBackendEndpoints();
         app.MapChardevEndpoints();
         app.MapConsoleEndpoints();
+        app.MapRecordingEndpoints();
         app.MapQmpEndpoint();
         app.MapHealthEndpoint();
         app.MapAccessEndpoints();

@@ -85,6 +85,10 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         { "GET", "/api/chardevs/quiet/read", null, 409, "id", "history 0" },
         { "PUT", "/api/chardevs/existing/backend", """{"type": "ringbuf", "size": 3}""", 400, "size", "power of two" },
         { "PUT", "/api/chardevs/existing/backend", """{"type": "warp"}""", 400, "type", "unknown backend type 'warp'" },
+        { "POST", "/api/chardevs", """{"id": "x", "record": true, "recordMaxBytes": 100, "backend": {"type": "null"}}""", 400, "recordMaxBytes", "at least 4096" },
+        { "GET", "/api/chardevs/existing/recording?from=5&to=1", null, 400, "from", "must not be after 'to'" },
+        { "GET", "/api/chardevs/existing/recording?from=-1", null, 400, "from", "0 or more" },
+        { "GET", "/api/chardevs/existing/recording", null, 404, "record", "is not set for this chardev" },
     };
 
     [Theory]

@@ -53,6 +53,10 @@ namespace CharWeb.Client.Models
 #else
         public string Logfile { get; set; }
 #endif
+        /// <summary>Keep an asciicast v2 recording of the output (with timing and resizes) in `records/ID.cast` under the data folder.</summary>
+        public bool? Record { get; set; }
+        /// <summary>Size at which the recording is rotated to `ID-YYYYMMDD-HHMMSS.cast` and a new one starts.</summary>
+        public int? RecordMaxBytes { get; set; }
         /// <summary>Who may type: one seat holder at a time, or every operator console.</summary>
         public global::CharWeb.Client.Models.WriterPolicy? Writers { get; set; }
         /// <summary>
@@ -63,6 +67,8 @@ namespace CharWeb.Client.Models
             AuditInput = false;
             History = 0;
             Logappend = false;
+            Record = false;
+            RecordMaxBytes = 67108864;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
@@ -90,6 +96,8 @@ namespace CharWeb.Client.Models
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "logappend", n => { Logappend = n.GetBoolValue(); } },
                 { "logfile", n => { Logfile = n.GetStringValue(); } },
+                { "record", n => { Record = n.GetBoolValue(); } },
+                { "recordMaxBytes", n => { RecordMaxBytes = n.GetIntValue(); } },
                 { "writers", n => { Writers = n.GetEnumValue<global::CharWeb.Client.Models.WriterPolicy>(); } },
             };
         }
@@ -108,6 +116,8 @@ namespace CharWeb.Client.Models
             writer.WriteStringValue("id", Id);
             writer.WriteBoolValue("logappend", Logappend);
             writer.WriteStringValue("logfile", Logfile);
+            writer.WriteBoolValue("record", Record);
+            writer.WriteIntValue("recordMaxBytes", RecordMaxBytes);
             writer.WriteEnumValue<global::CharWeb.Client.Models.WriterPolicy>("writers", Writers);
         }
     }

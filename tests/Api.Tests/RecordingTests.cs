@@ -36,7 +36,7 @@ public sealed class RecordingTests
         Assert.Equal(HttpStatusCode.OK, range.StatusCode);
         Assert.Equal("application/x-asciicast", range.Content.Headers.ContentType!.MediaType);
         var (rangeHeader, rangeEvents) = Parse(await range.Content.ReadAsStringAsync(CharWebServer.Timeout()));
-        Assert.Equal(header.GetProperty("timestamp").GetInt64(), rangeHeader.GetProperty("timestamp").GetInt64());
+        Assert.Equal(header.GetProperty("timestamp").GetInt64() + (long)Math.Floor(from), rangeHeader.GetProperty("timestamp").GetInt64());
         Assert.Equal(80, rangeHeader.GetProperty("width").GetInt32());
         Assert.Equal(["two ", "three "], rangeEvents.Select(e => e.Data));
         Assert.Equal(0, rangeEvents[0].Time);

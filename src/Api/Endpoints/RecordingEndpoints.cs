@@ -77,7 +77,7 @@ internal static class RecordingEndpoints
         }
     }
 
-    /// <summary>The header (with the terminal size in force at <paramref name="from"/>) and the events from <paramref name="from"/> to <paramref name="to"/>, times less <paramref name="from"/>.</summary>
+    /// <summary>The header (with the terminal size in force at <paramref name="from"/>, and its time) and the events from <paramref name="from"/> to <paramref name="to"/>, times less <paramref name="from"/>.</summary>
     private static byte[] Slice(Stream cast, double from, double to)
     {
         using var reader = new StreamReader(cast, Encoding.UTF8);
@@ -113,6 +113,12 @@ internal static class RecordingEndpoints
 
             events.Append('[').Append(Math.Round(time - from, 6).ToString("R", CultureInfo.InvariantCulture)).Append(", ")
                 .Append(e[1].GetRawText()).Append(", ").Append(e[2].GetRawText()).Append("]\n");
+        }
+
+        if (header.TryGetValue("timestamp", out var started) && started.TryGetInt64(out var unix))
+        {
+            // The slice starts at 'from': so does the wall-clock time it claims.
+            header["timestamp"] = JsonSerializer.SerializeToElement(unix + (long)Math.Floor(from));
         }
 
         output.Append(JsonSerializer.Serialize(header)).Append('\n').Append(events);

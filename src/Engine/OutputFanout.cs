@@ -226,8 +226,9 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
         {
             recorder.Output(data);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ChardevException)
         {
+            // A rotation may meet a refused path (the folder swapped for a link) as well as a full disk.
             RecordingFailed(recorder, ex);
         }
     }
@@ -244,13 +245,14 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
         {
             write(recorder);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ChardevException)
         {
+            // A rotation may meet a refused path (the folder swapped for a link) as well as a full disk.
             RecordingFailed(recorder, ex);
         }
     }
 
-    private void RecordingFailed(AsciicastRecorder recorder, IOException ex)
+    private void RecordingFailed(AsciicastRecorder recorder, Exception ex)
     {
         // As the log: a broken recording must not stop the device; say so once and go on without it.
         if (!_recordingFailed)

@@ -125,6 +125,7 @@ public static class CharWebApp
         app.MapChardevEndpoints();
         app.MapConsoleEndpoints();
         app.MapLogEndpoints();
+        app.MapRecordingEndpoints();
         app.MapQmpEndpoint();
         app.MapHealthEndpoint();
         app.MapCharWebMetrics();

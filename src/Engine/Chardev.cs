@@ -93,6 +93,9 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
 
     public string? LogfilePath => Definition.Logfile is null ? null : _context.Paths.FullPath(Definition.Logfile);
 
+    /// <summary>The asciicast recording being written (<c>record: true</c>), or null.</summary>
+    public string? RecordingPath => Definition.Record ? _context.Paths.FullPath(AsciicastRecorder.RelativePath(Id)) : null;
+
     /// <summary>The backend in use; a hot-swap changes it only while <see cref="ChardevInput"/> is held.</summary>
     internal ChardevBackend Backend => _backend;
 
@@ -130,7 +133,11 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     /// <summary>A break sent by <paramref name="by"/> (<c>user@address</c>, as the log's event lines name who sent it).</summary>
     public ValueTask<bool> SendBreakAsync(string? by, CancellationToken cancellationToken) => _input.SendBreakAsync(by, cancellationToken);
 
-    public void Resize(int cols, int rows) => _input.Resize(cols, rows);
+    public void Resize(int cols, int rows)
+    {
+        _input.Resize(cols, rows);
+        _output.Resize(cols, rows);
+    }
 
     /// <summary>
     /// REST <c>read</c>: consumes up to <paramref name="size"/> bytes of a ringbuf, or returns the
@@ -197,6 +204,11 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
                 _output.OpenLogfile(_context.Paths, logfile, LogSettings.Of(Definition));
             }
 
+            if (Definition.Record)
+            {
+                _output.StartRecording(new AsciicastRecorder(Id, _context.Paths, Definition.RecordMaxBytes, _backend.TerminalSize, _context.Time));
+            }
+
             _backend.Creating = creating;
             await _backend.OpenAsync(cancellationToken);
             if (creating && !Definition.Logappend)
@@ -210,6 +222,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             if (creating)
             {
                 _output.AbandonLogfile();
+                _output.AbandonRecording();
                 throw ex is ChardevException refused ? OpenFailures.UnderBackend(refused) : OpenFailures.Backend(Id, _backend.Filename, ex);
             }
 

@@ -61,6 +61,9 @@ public abstract class ChardevBackend : IAsyncDisposable
     {
     }
 
+    /// <summary>The terminal size the device starts with (a recording's first header): pty and exec say theirs.</summary>
+    public virtual (int Cols, int Rows) TerminalSize => (80, 24);
+
     public virtual ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);

@@ -12,6 +12,8 @@ public sealed record ChardevDefinition
     public const long MaxLogMaxBytes = 1L << 40;
     public const int DefaultLogMaxFiles = 10;
     public const int MaxLogMaxFiles = 1000;
+    public const int MinRecordMaxBytes = 4096;
+    public const int DefaultRecordMaxBytes = 64 << 20;
 
     /// <summary>Chardev id: a letter first, then letters, digits, '-', '.', '_' (QEMU's rule), at most 128.</summary>
     [Required]
@@ -52,6 +54,14 @@ public sealed record ChardevDefinition
     /// <summary>With <c>logMaxBytes</c>: rotated logs kept, the oldest removed beyond it (logrotate's <c>rotate</c>); null: 10.</summary>
     [Range(1, MaxLogMaxFiles)]
     public int? LogMaxFiles { get; init; }
+    /// <summary>Keep an asciicast v2 recording of the output (with timing and resizes) in <c>records/ID.cast</c> under the data folder.</summary>
+    [DefaultValue(false)]
+    public bool Record { get; init; }
+
+    /// <summary>Size at which the recording is rotated to <c>ID-YYYYMMDD-HHMMSS.cast</c> and a new one starts.</summary>
+    [DefaultValue(DefaultRecordMaxBytes)]
+    [Range(MinRecordMaxBytes, int.MaxValue)]
+    public int RecordMaxBytes { get; init; } = DefaultRecordMaxBytes;
 
     /// <summary>Bytes of recent output kept and replayed to a console when it attaches.</summary>
     [DefaultValue(0)]

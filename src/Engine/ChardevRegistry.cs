@@ -300,6 +300,12 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
             claims.Add(new BackendClaim("logfile", "file:" + context.Paths.FullPath(definition.Logfile)));
         }
 
+        if (definition.Record)
+        {
+            // So no logfile or file chardev writes into a recording.
+            claims.Add(new BackendClaim("record", "file:" + context.Paths.FullPath(AsciicastRecorder.RelativePath(definition.Id))));
+        }
+
         if (definition.Backend is IChardevOfChardevs)
         {
             claims.Add(ChildChardevs.SelfClaim(definition.Id) with { Field = "backend.type" });

@@ -16,6 +16,11 @@ public static partial class ChardevValidator
             errors.Add(new FieldError("history", $"must be between 0 and {ChardevDefinition.MaxHistory}, got {definition.History}"));
         }
 
+        if (definition.RecordMaxBytes < ChardevDefinition.MinRecordMaxBytes)
+        {
+            errors.Add(new FieldError("recordMaxBytes", $"must be at least {ChardevDefinition.MinRecordMaxBytes}, got {definition.RecordMaxBytes}"));
+        }
+
         if (definition.Logfile is not null && context.Paths.Resolve("logfile", definition.Logfile, errors) is { } logfile && RotatedLogs.LooksRotated(Path.GetFileName(logfile)))
         {
             errors.Add(new FieldError("logfile", $"'{Path.GetFileName(logfile)}' ends as a rotated log's name does (-YYYYMMDD-HHMMSS); name the log itself"));

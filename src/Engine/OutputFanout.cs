@@ -19,6 +19,8 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
     private readonly OutputPacer _pacer = new(time);
     private ChardevLogfile? _logfile;
     private int _logfileFailed;
+    private AsciicastRecorder? _recorder;
+    private bool _recordingFailed;
 
     public ImmutableArray<ConsoleSession> Consoles => _consoles;
 
@@ -63,12 +65,40 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
 
     /// <summary>An event line in the log (<c>logEvents</c>), such as <c>Console up</c>.</summary>
     public void Note(string text) => Logged(logfile => logfile.Note(text));
+    /// <summary>Starts the asciicast recording (<c>record: true</c>); it survives backend hot-swaps, as the log does.</summary>
+    public void StartRecording(AsciicastRecorder recorder)
+    {
+        try
+        {
+            recorder.Start();
+            _recorder = recorder;
+        }
+        catch (Exception ex) when (OpenFailures.IsOpenFailure(ex))
+        {
+            throw new ChardevException(ChardevErrorKind.OpenFailed, $"chardev '{chardevId}': recording could not be opened: {ex.Message}", [new FieldError("record", ex.Message)], ex);
+        }
+    }
+
+    /// <summary>A create that failed: the recording is closed, and removed if the create made it.</summary>
+    public void AbandonRecording()
+    {
+        _recorder?.Abandon();
+        _recorder = null;
+    }
+
+    /// <summary>The writer's terminal size changed: the recording gets an <c>r</c> event.</summary>
+    public void Resize(int cols, int rows) => Record(recorder => recorder.Resize(cols, rows));
 
     /// <summary>Device output: never blocks, whatever the consoles do.</summary>
     public void Output(ReadOnlySpan<byte> data)
     {
         counters.Output(data.Length);
         WriteLogfile(data);
+        if (_recorder is not null)
+        {
+            RecordOutput(data);
+        }
+
         lock (_lock)
         {
             _history?.Write(data);
@@ -163,6 +193,8 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
     {
         _logfile?.Dispose();
         _logfile = null;
+        _recorder?.Dispose();
+        _recorder = null;
         _pacer.Dispose();
     }
 
@@ -205,6 +237,55 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
         {
             LogLogfileFailed(chardevId, logfile.Path, ex.Message);
             logfileFailed($"logfile {logfile.Path}: {ex.Message}");
+        }
+    }
+
+    private void RecordOutput(ReadOnlySpan<byte> data)
+    {
+        var recorder = _recorder;
+        if (recorder is null || _recordingFailed)
+        {
+            return;
+        }
+
+        try
+        {
+            recorder.Output(data);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ChardevException)
+        {
+            // A rotation may meet a refused path (the folder swapped for a link) as well as a full disk.
+            RecordingFailed(recorder, ex);
+        }
+    }
+
+    private void Record(Action<AsciicastRecorder> write)
+    {
+        var recorder = _recorder;
+        if (recorder is null || _recordingFailed)
+        {
+            return;
+        }
+
+        try
+        {
+            write(recorder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ChardevException)
+        {
+            // A rotation may meet a refused path (the folder swapped for a link) as well as a full disk.
+            RecordingFailed(recorder, ex);
+        }
+    }
+
+    private void RecordingFailed(AsciicastRecorder recorder, Exception ex)
+    {
+        // As the log: a broken recording must not stop the device; say so once and go on without it.
+        if (!_recordingFailed)
+        {
+            _recordingFailed = true;
+            LogRecordingFailed(chardevId, recorder.Path, ex.Message);
+            logfileFailed($"recording {recorder.Path}: {ex.Message}");
         }
     }
 }

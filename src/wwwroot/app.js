@@ -82,6 +82,7 @@
       const download = $('download');
       download.href = `/api/chardevs/${encodeURIComponent(current.id)}/${current.logfile ? 'log' : 'history'}`;
       download.textContent = current.logfile ? 'Download log' : 'Download history';
+      $('replay-open').hidden = !current.record;
       if (current.writers !== 'one') state.writer = null;
       renderSeat();
       renderStatus();
@@ -107,6 +108,7 @@
       return;
     }
     detach();
+    CharWebReplay.close();
     state.current = id;
     const url = new URL(location.href);
     url.searchParams.set('console', id);
@@ -279,6 +281,7 @@
       URL.revokeObjectURL(a.href);
     }).catch(err => message(err.message));
   });
+  $('replay-open').addEventListener('click', () => CharWebReplay.open(state.current, api).catch(err => message(err.message)));
   $('copy').addEventListener('click', () => navigator.clipboard.writeText(term.getSelection()).catch(err => message(err.message)));
   $('paste').addEventListener('click', () => navigator.clipboard.readText().then(t => term.paste(t)).catch(err => message(err.message)));
 

@@ -15,6 +15,7 @@ public sealed class BadInputFixture : IAsyncLifetime
         await Server.CreateAsync("""{"id": "existing", "backend": {"type": "ringbuf", "size": 64}}""");
         await Server.CreateAsync("""{"id": "quiet", "logfile": "quiet.log", "backend": {"type": "null"}}""");
         await Server.CreateAsync("""{"id": "holder", "backend": {"type": "hub", "chardevs": ["existing"]}}""");
+        await Server.CreateAsync("""{"id": "recorded", "record": true, "backend": {"type": "null"}}""");
     }
 
     public async ValueTask DisposeAsync() => await Server.DisposeAsync();
@@ -99,6 +100,11 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         { "GET", "/api/chardevs/quiet/logs/quiet.log-20261201-235959", null, 404, "name", "no log of chardev 'quiet' is named 'quiet.log-20261201-235959'" },
         { "GET", "/api/chardevs/existing/log", null, 409, "logfile", "is not set for this chardev" },
         { "GET", "/api/chardevs/existing/logs", null, 409, "logfile", "is not set for this chardev" },
+        { "POST", "/api/chardevs", """{"id": "x", "record": true, "recordMaxBytes": 100, "backend": {"type": "null"}}""", 400, "recordMaxBytes", "at least 4096" },
+        { "GET", "/api/chardevs/existing/recording?from=5&to=1", null, 400, "from", "must not be after 'to'" },
+        { "GET", "/api/chardevs/existing/recording?from=-1", null, 400, "from", "0 or more" },
+        { "GET", "/api/chardevs/existing/recording", null, 404, "record", "is not set for this chardev" },
+        { "POST", "/api/chardevs", """{"id": "x", "logfile": "records/recorded.cast", "backend": {"type": "null"}}""", 409, "logfile", "already used by chardev 'recorded'" },
     };
 
     [Theory]
@@ -120,8 +126,8 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         Assert.StartsWith("urn:charweb:problem:", problem.Type);
         Assert.True(problem.Errors.ContainsKey(field), $"errors name {string.Join(", ", problem.Errors.Keys)}, not {field}: {problem.Detail}");
         Assert.Contains(reason, string.Join(" ", problem.Errors[field]));
-        Assert.Equal(["existing", "holder", "quiet"], (await server.ListAsync()).Select(c => c!["id"]!.GetValue<string>()));
-        Assert.Equal(3, await StoredRowsAsync(server));
+        Assert.Equal(["existing", "holder", "quiet", "recorded"], (await server.ListAsync()).Select(c => c!["id"]!.GetValue<string>()));
+        Assert.Equal(4, await StoredRowsAsync(server));
         Assert.Equal(64, (await server.GetAsync("existing"))["backend"]!["size"]!.GetValue<int>());
     }
 

@@ -88,8 +88,9 @@ internal sealed class UrlCredentialGuard(RequestDelegate next)
 /// <summary>The page's own defences: no inline script, no framing by other sites, no sniffing.</summary>
 internal sealed class SecurityHeaders(RequestDelegate next)
 {
-    // xterm.js writes its theme into a style element, hence 'unsafe-inline' for styles only.
-    private const string Policy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; object-src 'none'";
+    // xterm.js writes its theme into a style element, hence 'unsafe-inline' for styles only; asciinema-player's
+    // terminal is WebAssembly, hence 'wasm-unsafe-eval' (compiling WASM, not JavaScript eval).
+    private const string Policy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
     public Task InvokeAsync(HttpContext context)
     {

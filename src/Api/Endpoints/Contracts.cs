@@ -28,7 +28,9 @@ public sealed record ChardevResponse(
     ChardevAccess? Access,
     WriterPolicy Writers,
     bool AuditInput,
-    string? Writer)
+    string? Writer,
+    bool Record,
+    int RecordMaxBytes)
 {
     public static ChardevResponse From(Chardev chardev) => new(
         chardev.Id,
@@ -52,7 +54,9 @@ public sealed record ChardevResponse(
         chardev.Definition.Access,
         chardev.Definition.Writers,
         chardev.Definition.AuditInput,
-        chardev.Writer);
+        chardev.Writer,
+        chardev.Definition.Record,
+        chardev.Definition.RecordMaxBytes);
 }
 
 /// <summary>Bytes to write into the device (QEMU's <c>ringbuf-write</c>).</summary>

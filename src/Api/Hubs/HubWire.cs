@@ -46,6 +46,7 @@ internal static class HubWire
             ["consoles"] = chardev.Consoles.Length,
             ["history"] = chardev.Definition.History,
             ["logfile"] = chardev.Definition.Logfile is not null,
+            ["record"] = chardev.Definition.Record,
             ["ptyPath"] = chardev.PtyPath,
             ["lastError"] = chardev.LastError,
             ["writers"] = Name(chardev.Definition.Writers),

@@ -157,7 +157,7 @@ public sealed class GuardTests
         var policy = string.Join(";", page.Headers.GetValues("Content-Security-Policy"));
         var directives = policy.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .ToDictionary(d => d.Split(' ')[0], d => d, StringComparer.OrdinalIgnoreCase);
-        Assert.Equal("script-src 'self'", directives.GetValueOrDefault("script-src"));
+        Assert.Equal("script-src 'self' 'wasm-unsafe-eval'", directives.GetValueOrDefault("script-src"));
         Assert.Equal("frame-ancestors 'self'", directives.GetValueOrDefault("frame-ancestors"));
         Assert.Equal("nosniff", string.Join(",", page.Headers.GetValues("X-Content-Type-Options")));
     }

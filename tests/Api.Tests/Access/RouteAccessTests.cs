@@ -42,6 +42,7 @@ public sealed class RouteAccessTests
         new("GET", "/api/chardevs/{id}/log", Viewer),
         new("GET", "/api/chardevs/{id}/logs", Viewer),
         new("GET", "/api/chardevs/{id}/logs/{name}", Viewer),
+        new("GET", "/api/chardevs/{id}/recording", Viewer),
         new("POST", "/api/qmp", Admin),
         new("GET", "/api/keys/", Admin),
         new("POST", "/api/keys/", Admin),

@@ -61,6 +61,10 @@ namespace CharWeb.Client.Models
         public int? LogMaxFiles { get; set; }
         /// <summary>Start every line of `logfile` with the UTC time its first byte was output, `[2026-12-01T23:59:59.123Z] ` (conserver&apos;s `timestamp`).</summary>
         public bool? LogTimestamps { get; set; }
+        /// <summary>Keep an asciicast v2 recording of the output (with timing and resizes) in `records/ID.cast` under the data folder.</summary>
+        public bool? Record { get; set; }
+        /// <summary>Size at which the recording is rotated to `ID-YYYYMMDD-HHMMSS.cast` and a new one starts.</summary>
+        public int? RecordMaxBytes { get; set; }
         /// <summary>Who may type: one seat holder at a time, or every operator console.</summary>
         public global::CharWeb.Client.Models.WriterPolicy? Writers { get; set; }
         /// <summary>
@@ -73,6 +77,8 @@ namespace CharWeb.Client.Models
             Logappend = false;
             LogEvents = false;
             LogTimestamps = false;
+            Record = false;
+            RecordMaxBytes = 67108864;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
@@ -104,6 +110,8 @@ namespace CharWeb.Client.Models
                 { "logTimestamps", n => { LogTimestamps = n.GetBoolValue(); } },
                 { "logappend", n => { Logappend = n.GetBoolValue(); } },
                 { "logfile", n => { Logfile = n.GetStringValue(); } },
+                { "record", n => { Record = n.GetBoolValue(); } },
+                { "recordMaxBytes", n => { RecordMaxBytes = n.GetIntValue(); } },
                 { "writers", n => { Writers = n.GetEnumValue<global::CharWeb.Client.Models.WriterPolicy>(); } },
             };
         }
@@ -126,6 +134,8 @@ namespace CharWeb.Client.Models
             writer.WriteLongValue("logMaxBytes", LogMaxBytes);
             writer.WriteIntValue("logMaxFiles", LogMaxFiles);
             writer.WriteBoolValue("logTimestamps", LogTimestamps);
+            writer.WriteBoolValue("record", Record);
+            writer.WriteIntValue("recordMaxBytes", RecordMaxBytes);
             writer.WriteEnumValue<global::CharWeb.Client.Models.WriterPolicy>("writers", Writers);
         }
     }

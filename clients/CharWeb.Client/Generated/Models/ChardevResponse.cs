@@ -89,6 +89,10 @@ namespace CharWeb.Client.Models
 #else
         public string PtyPath { get; set; }
 #endif
+        /// <summary>The record property</summary>
+        public bool? Record { get; set; }
+        /// <summary>The recordMaxBytes property</summary>
+        public int? RecordMaxBytes { get; set; }
         /// <summary>Where a chardev&apos;s definition comes from.</summary>
         public global::CharWeb.Client.Models.ChardevSource? Source { get; set; }
         /// <summary>Where the device side of a chardev stands.</summary>
@@ -146,6 +150,8 @@ namespace CharWeb.Client.Models
                 { "logappend", n => { Logappend = n.GetBoolValue(); } },
                 { "logfile", n => { Logfile = n.GetStringValue(); } },
                 { "ptyPath", n => { PtyPath = n.GetStringValue(); } },
+                { "record", n => { Record = n.GetBoolValue(); } },
+                { "recordMaxBytes", n => { RecordMaxBytes = n.GetIntValue(); } },
                 { "source", n => { Source = n.GetEnumValue<global::CharWeb.Client.Models.ChardevSource>(); } },
                 { "state", n => { State = n.GetEnumValue<global::CharWeb.Client.Models.ChardevState>(); } },
                 { "stats", n => { Stats = n.GetObjectValue<global::CharWeb.Client.Models.ChardevStats>(global::CharWeb.Client.Models.ChardevStats.CreateFromDiscriminatorValue); } },
@@ -177,6 +183,8 @@ namespace CharWeb.Client.Models
             writer.WriteIntValue("logMaxFiles", LogMaxFiles);
             writer.WriteBoolValue("logTimestamps", LogTimestamps);
             writer.WriteStringValue("ptyPath", PtyPath);
+            writer.WriteBoolValue("record", Record);
+            writer.WriteIntValue("recordMaxBytes", RecordMaxBytes);
             writer.WriteEnumValue<global::CharWeb.Client.Models.ChardevSource>("source", Source);
             writer.WriteEnumValue<global::CharWeb.Client.Models.ChardevState>("state", State);
             writer.WriteObjectValue<global::CharWeb.Client.Models.ChardevStats>("stats", Stats);

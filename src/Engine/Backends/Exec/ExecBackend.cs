@@ -12,6 +12,8 @@ namespace CharWeb.Engine.Backends;
 /// </summary>
 internal sealed class ExecBackend(ExecBackendOptions options, ExecPolicy exec, TimeProvider time) : ChardevBackend
 {
+    public override (int Cols, int Rows) TerminalSize => (options.Cols, options.Rows);
+
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _lock = new();
     private PseudoTerminal? _pty;

@@ -9,6 +9,8 @@ namespace CharWeb.Engine.Backends;
 /// </summary>
 public sealed class PtyBackend(PtyBackendOptions options) : ChardevBackend
 {
+    public override (int Cols, int Rows) TerminalSize => (options.Cols, options.Rows);
+
     private const int WriteWaitMs = 2000;
 
     private readonly Lock _connection = new();

@@ -7,6 +7,7 @@ using CharWeb.Client.Api.Chardevs.Item.History;
 using CharWeb.Client.Api.Chardevs.Item.Log;
 using CharWeb.Client.Api.Chardevs.Item.Logs;
 using CharWeb.Client.Api.Chardevs.Item.Read;
+using CharWeb.Client.Api.Chardevs.Item.Recording;
 using CharWeb.Client.Api.Chardevs.Item.Write;
 using CharWeb.Client.Models;
 using Microsoft.Kiota.Abstractions.Extensions;
@@ -59,6 +60,11 @@ namespace CharWeb.Client.Api.Chardevs.Item
         public global::CharWeb.Client.Api.Chardevs.Item.Read.ReadRequestBuilder Read
         {
             get => new global::CharWeb.Client.Api.Chardevs.Item.Read.ReadRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The recording property</summary>
+        public global::CharWeb.Client.Api.Chardevs.Item.Recording.RecordingRequestBuilder Recording
+        {
+            get => new global::CharWeb.Client.Api.Chardevs.Item.Recording.RecordingRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The write property</summary>
         public global::CharWeb.Client.Api.Chardevs.Item.Write.WriteRequestBuilder Write

@@ -17,7 +17,7 @@ public sealed class BenchConsole : IBenchConsole
     private readonly HubConnection _connection;
     private readonly bool _acknowledges;
     private readonly CancellationTokenSource _stream = new();
-    private readonly Channel<bool> _progress = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly ConsoleProgress _progress = new();
     private readonly Channel<Arrival> _arrivals = Channel.CreateUnbounded<Arrival>();
     private readonly TaskCompletionSource _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _reading = Task.CompletedTask;
@@ -79,31 +79,8 @@ public sealed class BenchConsole : IBenchConsole
     /// Waits until received plus lost reaches <paramref name="total"/>; false if nothing moved for
     /// <paramref name="idle"/> (the caller reports what arrived).
     /// </summary>
-    public async Task<bool> WaitForAsync(long total, TimeSpan idle, CancellationToken cancellationToken)
-    {
-        while (Received + Lost < total)
-        {
-            if (_reading.IsCompleted)
-            {
-                await _reading;
-                return false;
-            }
-
-            using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            quiet.CancelAfter(idle);
-            try
-            {
-                await _progress.Reader.WaitToReadAsync(quiet.Token);
-                _progress.Reader.TryRead(out _);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    public Task<bool> WaitForAsync(long total, TimeSpan idle, CancellationToken cancellationToken) =>
+        _progress.WaitForAsync(() => Received + Lost, total, _reading, idle, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -123,7 +100,7 @@ public sealed class BenchConsole : IBenchConsole
         else if (kind == "overrun" && payload.GetValueOrDefault("total") is { } total)
         {
             Interlocked.Exchange(ref _lost, Convert.ToInt64(total, CultureInfo.InvariantCulture));
-            _progress.Writer.TryWrite(true);
+            _progress.Moved();
         }
     }
 
@@ -151,7 +128,7 @@ public sealed class BenchConsole : IBenchConsole
                         await _connection.SendAsync("Ack", id, total, cancellationToken);
                     }
 
-                    _progress.Writer.TryWrite(true);
+                    _progress.Moved();
                 }
             }
         }
@@ -162,7 +139,7 @@ public sealed class BenchConsole : IBenchConsole
         finally
         {
             _attached.TrySetException(new InvalidOperationException($"the attach stream of '{id}' ended"));
-            _progress.Writer.TryWrite(true);
+            _progress.Moved();
         }
     }
 }

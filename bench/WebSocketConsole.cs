@@ -19,7 +19,7 @@ public sealed class WebSocketConsole : IBenchConsole
 
     private readonly ClientWebSocket _socket;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Channel<bool> _progress = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly ConsoleProgress _progress = new();
     private readonly Task _reading;
     private long _received;
     private long _lost;
@@ -57,31 +57,8 @@ public sealed class WebSocketConsole : IBenchConsole
         }
     }
 
-    public async Task<bool> WaitForAsync(long total, TimeSpan idle, CancellationToken cancellationToken)
-    {
-        while (Received + Lost < total)
-        {
-            if (_reading.IsCompleted)
-            {
-                await _reading;
-                return false;
-            }
-
-            using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            quiet.CancelAfter(idle);
-            try
-            {
-                await _progress.Reader.WaitToReadAsync(quiet.Token);
-                _progress.Reader.TryRead(out _);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    public Task<bool> WaitForAsync(long total, TimeSpan idle, CancellationToken cancellationToken) =>
+        _progress.WaitForAsync(() => Received + Lost, total, _reading, idle, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -121,12 +98,12 @@ public sealed class WebSocketConsole : IBenchConsole
                     }
                 }
 
-                _progress.Writer.TryWrite(true);
+                _progress.Moved();
             }
         }
         finally
         {
-            _progress.Writer.TryWrite(true);
+            _progress.Moved();
         }
     }
 

@@ -21,6 +21,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ConsoleRoster _roster;
     private readonly ChardevEventHandlers _handlers;
+    private readonly KeystrokeClock _keystrokes;
     private ChardevBackend _backend;
     private ChardevState _state = ChardevState.Connecting;
     private bool _disposed;
@@ -44,7 +45,8 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             _logger);
         _output.Paced = definition.Flow == FlowPolicy.Pace && backend.CanPace;
         _roster = new ConsoleRoster(definition.Id, _output, definition.Writers, context.Limits.MaxConsolesPerChardev, context.Time, _handlers.Raise);
-        _input = new ChardevInput(this, _counters);
+        _keystrokes = new KeystrokeClock(context.Time, context.KeystrokeEchoed is { } echoed ? elapsed => echoed(this, elapsed) : null);
+        _input = new ChardevInput(this, _counters, _keystrokes, context.Time);
     }
 
     /// <summary>A stored chardev that today's rules refuse: listed, failed with <paramref name="reason"/>, holding nothing and never opened.</summary>
@@ -80,6 +82,9 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     public string? PtyPath => _backend.PtyPath;
 
     public ChardevStats Stats => _counters.Snapshot();
+
+    /// <summary>Output the consoles of this chardev lost by falling behind, those that have left included.</summary>
+    public long ConsoleBytesLost => _counters.ConsoleLostTotal;
 
     public ImmutableArray<ConsoleSession> Consoles => _output.Consoles;
 
@@ -301,8 +306,12 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             return;
         }
 
+        _keystrokes.Output();
         _output.Output(data);
     }
+
+    /// <summary>A console lost <paramref name="bytes"/> of output by falling behind.</summary>
+    internal void CountConsoleLoss(long bytes) => _counters.ConsoleLost(bytes);
 
     void IBackendOwner.OnStateChanged(ChardevBackend source, ChardevState state, string? reason, int? exitCode)
     {

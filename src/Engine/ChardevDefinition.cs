@@ -81,7 +81,7 @@ public sealed record ChardevDefinition
     public bool AuditInput { get; init; }
 }
 
-/// <summary>What a chardev does while consoles watch: pace the device to the fastest one, or read it flat out and let slow ones lose.</summary>
+/// <summary>What a chardev does while consoles watch: pace the device to the consoles that keep up, or read it flat out and let slow ones lose.</summary>
 public enum FlowPolicy
 {
     /// <summary>Lossless while watched: the device is read as fast as the fastest console takes output (where the kind can be paced).</summary>

@@ -24,6 +24,7 @@ public sealed class RouteAccessTests
     private static readonly Route[] Table =
     [
         new("GET", "/healthz", Anonymous),
+        new("GET", "/metrics", Admin),
         new("GET", "/auth/login", Anonymous),
         new("POST", "/auth/logout", Anonymous),
         new("GET", "/api/me", Authenticated),

@@ -31,7 +31,7 @@ namespace CharWeb.Client.Models
 #else
         public global::CharWeb.Client.Models.BackendOptions Backend { get; set; }
 #endif
-        /// <summary>What a chardev does while consoles watch: pace the device to the fastest one, or read it flat out and let slow ones lose.</summary>
+        /// <summary>What a chardev does while consoles watch: pace the device to the consoles that keep up, or read it flat out and let slow ones lose.</summary>
         public global::CharWeb.Client.Models.FlowPolicy? Flow { get; set; }
         /// <summary>Bytes of recent output kept and replayed to a console when it attaches.</summary>
         public int? History { get; set; }

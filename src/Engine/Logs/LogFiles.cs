@@ -51,7 +51,8 @@ internal static class LogFiles
 
         try
         {
-            return new LogSnapshot(name, paths.OpenRead("name", Path.Combine(Path.GetDirectoryName(fullPath)!, name)));
+            // What is refused there (a link, a device) is the logfile's own fault for the current log, the name's for a rotated one.
+            return new LogSnapshot(name, paths.OpenRead(name == logName ? "logfile" : "name", Path.Combine(Path.GetDirectoryName(fullPath)!, name)));
         }
         catch (IOException ex) when (ex.HResult == Tmds.Linux.LibC.ENOENT)
         {

@@ -6,6 +6,7 @@ namespace CharWeb.Api.Tests.Clients;
 /// <c>redocly lint</c> (its recommended rules, with the two answered in clients/typescript/redocly.yaml)
 /// finds no error in the live document, with and without OpenID Connect configured.
 /// </summary>
+[Collection(nameof(ExternalTools))]
 public sealed class OpenApiLintTests
 {
     [Theory]

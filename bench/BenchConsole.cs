@@ -10,7 +10,7 @@ namespace CharWeb.Bench;
 /// A console as the browser runs one, over MessagePack: it reads the attach stream, acknowledges what
 /// it has "rendered" (or never, to play a stalled console), and counts bytes received and lost.
 /// </summary>
-public sealed class BenchConsole : IAsyncDisposable
+public sealed class BenchConsole : IBenchConsole
 {
     private const long AckEvery = 64 << 10;
 
@@ -18,7 +18,7 @@ public sealed class BenchConsole : IAsyncDisposable
     private readonly bool _acknowledges;
     private readonly CancellationTokenSource _stream = new();
     private readonly Channel<bool> _progress = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly Channel<(long Timestamp, byte[] Data)> _arrivals = Channel.CreateUnbounded<(long, byte[])>();
+    private readonly Channel<Arrival> _arrivals = Channel.CreateUnbounded<Arrival>();
     private readonly TaskCompletionSource _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _reading = Task.CompletedTask;
     private long _received;
@@ -45,8 +45,8 @@ public sealed class BenchConsole : IAsyncDisposable
 
     public bool Acknowledges => _acknowledges;
 
-    /// <summary>Output arrivals (timestamp, bytes), kept only for latency runs that read them.</summary>
-    public ChannelReader<(long Timestamp, byte[] Data)> Arrivals => _arrivals.Reader;
+    /// <summary>Output arrivals, kept only for latency runs that read them (and of those only the chunks they asked for).</summary>
+    public ChannelReader<Arrival> Arrivals => _arrivals.Reader;
 
     public static async Task<BenchConsole> ConnectAsync(CharWebProcess server, bool acknowledges, CancellationToken cancellationToken)
     {
@@ -60,10 +60,14 @@ public sealed class BenchConsole : IAsyncDisposable
     }
 
     /// <summary>Attaches and returns once the server counts this console (its first <c>consoles</c> event).</summary>
-    public async Task AttachAsync(string id, bool keepArrivals, CancellationToken cancellationToken)
+    public Task AttachAsync(string id, bool keepArrivals, CancellationToken cancellationToken) =>
+        AttachAsync(id, keepArrivals ? _ => true : null, cancellationToken);
+
+    /// <summary>Attaches, keeping in <see cref="Arrivals"/> only the chunks <paramref name="keep"/> accepts (a flood's chunks would fill memory).</summary>
+    public async Task AttachAsync(string id, Predicate<byte[]>? keep, CancellationToken cancellationToken)
     {
         var reader = await _connection.StreamAsChannelAsync<byte[]>("Attach", id, _stream.Token).WaitAsync(cancellationToken);
-        _reading = ReadAsync(id, reader, keepArrivals, _stream.Token);
+        _reading = ReadAsync(id, reader, keep, _stream.Token);
         await _attached.Task.WaitAsync(cancellationToken);
     }
 
@@ -123,7 +127,7 @@ public sealed class BenchConsole : IAsyncDisposable
         }
     }
 
-    private async Task ReadAsync(string id, ChannelReader<byte[]> reader, bool keepArrivals, CancellationToken cancellationToken)
+    private async Task ReadAsync(string id, ChannelReader<byte[]> reader, Predicate<byte[]>? keep, CancellationToken cancellationToken)
     {
         var acknowledged = 0L;
         try
@@ -136,9 +140,9 @@ public sealed class BenchConsole : IAsyncDisposable
                     Interlocked.CompareExchange(ref _firstAt, now, 0);
                     Interlocked.Exchange(ref _lastAt, now);
                     var total = Interlocked.Add(ref _received, chunk.Length);
-                    if (keepArrivals)
+                    if (keep?.Invoke(chunk) == true)
                     {
-                        _arrivals.Writer.TryWrite((now, chunk));
+                        _arrivals.Writer.TryWrite(new Arrival(now, chunk, total));
                     }
 
                     if (_acknowledges && total - acknowledged >= AckEvery)
@@ -162,3 +166,6 @@ public sealed class BenchConsole : IAsyncDisposable
         }
     }
 }
+
+/// <summary>One output chunk as a console received it: when, its bytes, and the console's byte count once it had it (the chunk's end in the stream).</summary>
+public readonly record struct Arrival(long Timestamp, byte[] Data, long End);

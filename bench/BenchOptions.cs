@@ -3,7 +3,7 @@ using System.Globalization;
 namespace CharWeb.Bench;
 
 /// <summary>
-/// Command line: <c>[scenario ...] [--smoke] [--mb N] [--no-console-mb N] [--ringbufs N] [--keys N]
+/// Command line: <c>[scenario ...] [--smoke] [--mb N] [--no-console-mb N] [--ringbufs N] [--keys N] [--paced-keys N]
 /// [--consoles 1,10,100] [--fanout-mb N] [--stalled-consoles N] [--pty-mb N] [--ser2net-seconds N]
 /// [--ser2net-clients N] [--flood-mb N] [--flood-rounds N] [--flood-consoles N] [--interrupts N] [--server DIR] [--out DIR]</c>.
 /// Explicit sizes win over <c>--smoke</c>'s tiny ones.
@@ -25,6 +25,9 @@ public sealed record BenchOptions
 
     /// <summary>keystroke-latency: keys echoed.</summary>
     public int Keys { get; init; } = 10_000;
+
+    /// <summary>keystroke-latency: keys echoed on the flooded, paced socket chardev (and before its flood).</summary>
+    public int PacedKeys { get; init; } = 1000;
 
     /// <summary>fanout: the console counts to try.</summary>
     public IReadOnlyList<int> Consoles { get; init; } = [1, 10, 100];
@@ -66,7 +69,7 @@ public sealed record BenchOptions
     {
         var smoke = args.Contains("--smoke");
         var options = smoke
-            ? new BenchOptions { Smoke = true, Megabytes = 4, NoConsoleMegabytes = 16, Ringbufs = 200, Keys = 200, Consoles = [1, 3], FanoutMegabytes = 2, StalledConsoles = 3, PtyMegabytes = 2, Ser2netSeconds = 1, Ser2netClients = 2, FloodMegabytes = 4, FloodRounds = 1, FloodConsoles = 3, Interrupts = 5 }
+            ? new BenchOptions { Smoke = true, Megabytes = 4, NoConsoleMegabytes = 16, Ringbufs = 200, Keys = 200, PacedKeys = 20, Consoles = [1, 3], FanoutMegabytes = 2, StalledConsoles = 3, PtyMegabytes = 2, Ser2netSeconds = 1, Ser2netClients = 2, FloodMegabytes = 4, FloodRounds = 1, FloodConsoles = 3, Interrupts = 5 }
             : new BenchOptions();
         var scenarios = new List<string>();
         for (var i = 0; i < args.Length; i++)
@@ -80,6 +83,7 @@ public sealed record BenchOptions
                 "--no-console-mb" => options with { NoConsoleMegabytes = Int() },
                 "--ringbufs" => options with { Ringbufs = Int() },
                 "--keys" => options with { Keys = Int() },
+                "--paced-keys" => options with { PacedKeys = Int() },
                 "--consoles" => options with { Consoles = [.. Next().Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))] },
                 "--fanout-mb" => options with { FanoutMegabytes = Int() },
                 "--stalled-consoles" => options with { StalledConsoles = Int() },
@@ -106,6 +110,7 @@ public sealed record BenchOptions
         ["noConsoleMb"] = NoConsoleMegabytes.ToString(CultureInfo.InvariantCulture),
         ["ringbufs"] = Ringbufs.ToString(CultureInfo.InvariantCulture),
         ["keys"] = Keys.ToString(CultureInfo.InvariantCulture),
+        ["pacedKeys"] = PacedKeys.ToString(CultureInfo.InvariantCulture),
         ["consoles"] = string.Join(',', Consoles),
         ["fanoutMb"] = FanoutMegabytes.ToString(CultureInfo.InvariantCulture),
         ["stalledConsoles"] = StalledConsoles.ToString(CultureInfo.InvariantCulture),

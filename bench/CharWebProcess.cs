@@ -12,6 +12,12 @@ namespace CharWeb.Bench;
 /// </summary>
 public sealed partial class CharWebProcess : IAsyncDisposable
 {
+    /// <summary><c>_SC_CLK_TCK</c> in Linux's unistd.h (Tmds.LibC has <c>sysconf</c> but not the name).</summary>
+    private const int ScClockTicks = 2;
+
+    /// <summary>The unit of /proc/pid/stat's times (100 on Linux as built today, but asked, as <c>getconf CLK_TCK</c> does).</summary>
+    private static readonly Lazy<long> ClockTicksPerSecond = new(() => (long)Tmds.Linux.LibC.sysconf(ScClockTicks));
+
     private readonly Process _process;
     private readonly string _dataDir;
 
@@ -28,6 +34,16 @@ public sealed partial class CharWebProcess : IAsyncDisposable
     public HttpClient Http { get; }
 
     public int ProcessId => _process.Id;
+
+    /// <summary>
+    /// Settings that let one chardev take <paramref name="consoles"/> consoles, each on a hub connection of its
+    /// own from the same (anonymous loopback) user: the server's defaults stop at 64 per chardev and 128 per user.
+    /// </summary>
+    public static Dictionary<string, string> ConsoleLimits(int consoles) => new()
+    {
+        ["CharWeb__Limits__MaxConsolesPerChardev"] = $"{Math.Max(consoles, 64)}",
+        ["CharWeb__Limits__MaxConnectionsPerUser"] = $"{Math.Max(consoles + 8, 128)}",
+    };
 
     /// <summary><c>dotnet publish src/Api -c Release</c> into a temporary folder; answers the folder.</summary>
     public static async Task<string> PublishAsync(string repoRoot, CancellationToken cancellationToken)
@@ -79,18 +95,22 @@ public sealed partial class CharWebProcess : IAsyncDisposable
     }
 
     /// <summary>Resident set size of the server process (VmRSS), in bytes.</summary>
-    public long ResidentBytes()
-    {
-        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            {
-                var kb = line["VmRSS:".Length..].Trim().Split(' ')[0];
-                return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
-            }
-        }
+    public long ResidentBytes() => StatusBytes("VmRSS:");
 
-        throw new InvalidOperationException("no VmRSS in /proc status of the server");
+    /// <summary>The server's peak resident set (VmHWM) since it started or since <see cref="ResetPeakResident"/>, in bytes.</summary>
+    public long PeakResidentBytes() => StatusBytes("VmHWM:");
+
+    /// <summary>Sets the server's peak resident set back to what it holds now (<c>echo 5 &gt; /proc/pid/clear_refs</c>).</summary>
+    public void ResetPeakResident() => File.WriteAllText($"/proc/{_process.Id}/clear_refs", "5");
+
+    /// <summary>CPU the server process has used so far, user and system (utime + stime of /proc/pid/stat), in seconds.</summary>
+    public double CpuSeconds()
+    {
+        // The command name in field 2 may hold spaces and parentheses; the fields after its closing one are plain.
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return ticks / (double)ClockTicksPerSecond.Value;
     }
 
     /// <summary><c>POST /api/chardevs</c>; answers the created chardev.</summary>
@@ -107,13 +127,14 @@ public sealed partial class CharWebProcess : IAsyncDisposable
     }
 
     /// <summary>A TCP socket server chardev on a free loopback port; answers the port it bound.</summary>
-    public async Task<int> CreateSocketServerAsync(string id, CancellationToken cancellationToken)
+    public Task<int> CreateSocketServerAsync(string id, CancellationToken cancellationToken) =>
+        CreateSocketServerAsync(id, flow: null, cancellationToken);
+
+    /// <summary>The same with <c>flow</c> set (<c>pace</c> or <c>drop</c>; null leaves it to the server's default).</summary>
+    public async Task<int> CreateSocketServerAsync(string id, string? flow, CancellationToken cancellationToken)
     {
-        var created = await CreateAsync(new
-        {
-            id,
-            backend = new { type = "socket", server = true, addr = new { type = "inet", host = "127.0.0.1", port = 0 } },
-        }, cancellationToken);
+        var backend = new { type = "socket", server = true, addr = new { type = "inet", host = "127.0.0.1", port = 0 } };
+        var created = await CreateAsync(flow is null ? new { id, backend } : (object)new { id, backend, flow }, cancellationToken);
         var filename = created["filename"]!.GetValue<string>();
         var match = BoundPort().Match(filename);
         return match.Success
@@ -169,6 +190,20 @@ public sealed partial class CharWebProcess : IAsyncDisposable
 
             await Task.Delay(interval, cancellationToken);
         }
+    }
+
+    private long StatusBytes(string field)
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith(field, StringComparison.Ordinal))
+            {
+                var kb = line[field.Length..].Trim().Split(' ')[0];
+                return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        throw new InvalidOperationException($"no {field} in /proc status of the server");
     }
 
     public async ValueTask DisposeAsync()

@@ -11,20 +11,30 @@ public sealed record ConsoleFigures(bool Acknowledges, long Received, long Lost,
 /// <summary>The consoles of one push: attached to one chardev, waited for, and figured from the push's start.</summary>
 public sealed class ConsoleGroup : IAsyncDisposable
 {
-    private readonly List<BenchConsole> _consoles = [];
+    private readonly List<IBenchConsole> _consoles = [];
 
     private ConsoleGroup()
     {
     }
 
-    /// <summary>One console per entry, acknowledging or not as the entry says, all attached to <paramref name="id"/>.</summary>
-    public static async Task<ConsoleGroup> AttachAsync(CharWebProcess server, string id, IReadOnlyList<bool> acknowledges, CancellationToken cancellationToken)
+    /// <summary>One hub console per entry, acknowledging or not as the entry says, all attached to <paramref name="id"/>.</summary>
+    public static Task<ConsoleGroup> AttachAsync(CharWebProcess server, string id, IReadOnlyList<bool> acknowledges, CancellationToken cancellationToken) =>
+        AttachAsync(server, id, acknowledges, ConsoleWire.Hub, cancellationToken);
+
+    /// <summary>One console per entry on <paramref name="wire"/>, healthy or stalled as the entry says, all attached to <paramref name="id"/>.</summary>
+    public static async Task<ConsoleGroup> AttachAsync(CharWebProcess server, string id, IReadOnlyList<bool> acknowledges, ConsoleWire wire, CancellationToken cancellationToken)
     {
         var group = new ConsoleGroup();
         try
         {
             foreach (var acks in acknowledges)
             {
+                if (wire == ConsoleWire.RawWebSocket)
+                {
+                    group._consoles.Add(await WebSocketConsole.ConnectAsync(server, id, acks, cancellationToken));
+                    continue;
+                }
+
                 var console = await BenchConsole.ConnectAsync(server, acks, cancellationToken);
                 group._consoles.Add(console);
                 await console.AttachAsync(id, keepArrivals: false, cancellationToken);

@@ -3,6 +3,7 @@ using CharWeb.Api.Audit;
 using CharWeb.Api.Endpoints;
 using CharWeb.Api.Hosting;
 using CharWeb.Api.Hubs;
+using CharWeb.Api.Metrics;
 using CharWeb.Api.OpenApi;
 using CharWeb.Api.Problems;
 using CharWeb.Api.Qmp;
@@ -61,6 +62,7 @@ public static class CharWebApp
                 Destinations = options.Network.Destinations(new List<FieldError>()),
                 Devices = options.Devices.Policy(),
                 Limits = options.Limits.ForEngine(),
+                KeystrokeEchoed = provider.GetRequiredService<KeystrokeMetrics>().Echoed,
             };
         });
         services.AddSingleton(provider =>
@@ -75,6 +77,7 @@ public static class CharWebApp
         services.AddHostedService<ChardevStartup>();
         services.AddHostedService<AccessStartup>();
         builder.AddCharWebAccess();
+        builder.AddCharWebMetrics();
 
         services.AddOptions<ConsoleSettings>()
             .Bind(builder.Configuration.GetSection(ConsoleSettings.Section))
@@ -121,8 +124,10 @@ public static class CharWebApp
         app.MapBackendEndpoints();
         app.MapChardevEndpoints();
         app.MapConsoleEndpoints();
+        app.MapLogEndpoints();
         app.MapQmpEndpoint();
         app.MapHealthEndpoint();
+        app.MapCharWebMetrics();
         app.MapAccessEndpoints();
         app.MapAuditEndpoints();
         app.MapRawWebSocketEndpoint();

@@ -23,6 +23,12 @@ public sealed class BackendContext(PathPolicy paths, TimeProvider time, ILoggerF
     /// <summary>Where socket clients and udp may connect and send (<c>CharWeb:Network:AllowedDestinations</c>).</summary>
     public DestinationPolicy Destinations { get; init; } = DestinationPolicy.Loopback;
 
+    /// <summary>
+    /// Called with each keystroke's round trip (<see cref="KeystrokeClock"/>): a console's write to the first
+    /// output after it. Null: nothing is timed. Called on the device's output thread; it must not block.
+    /// </summary>
+    public Action<Chardev, TimeSpan>? KeystrokeEchoed { get; init; }
+
     /// <summary>The chardevs of this server, for backends made of other chardevs (mux, hub).</summary>
     internal ChardevRegistry? Chardevs { get; set; }
 }

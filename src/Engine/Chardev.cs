@@ -21,6 +21,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ConsoleRoster _roster;
     private readonly ChardevEventHandlers _handlers;
+    private readonly KeystrokeClock _keystrokes;
     private ChardevBackend _backend;
     private ChardevState _state = ChardevState.Connecting;
     private bool _disposed;
@@ -44,7 +45,8 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             _logger);
         _output.Paced = definition.Flow == FlowPolicy.Pace && backend.CanPace;
         _roster = new ConsoleRoster(definition.Id, _output, definition.Writers, context.Limits.MaxConsolesPerChardev, context.Time, _handlers.Raise);
-        _input = new ChardevInput(this, _counters);
+        _keystrokes = new KeystrokeClock(context.Time, context.KeystrokeEchoed is { } echoed ? elapsed => echoed(this, elapsed) : null);
+        _input = new ChardevInput(this, _counters, _keystrokes, context.Time);
     }
 
     /// <summary>A stored chardev that today's rules refuse: listed, failed with <paramref name="reason"/>, holding nothing and never opened.</summary>
@@ -81,6 +83,9 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
 
     public ChardevStats Stats => _counters.Snapshot();
 
+    /// <summary>Output the consoles of this chardev lost by falling behind, those that have left included.</summary>
+    public long ConsoleBytesLost => _counters.ConsoleLostTotal;
+
     public ImmutableArray<ConsoleSession> Consoles => _output.Consoles;
 
     /// <summary>Who holds the writer seat (null: nobody, or <c>writers: all</c>).</summary>
@@ -99,6 +104,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     {
         var (session, count, seated) = _roster.Join(history => new ConsoleSession(this, options, _context.Time, history));
         LogConsoleAttached(Id, options.RemoteAddress, count);
+        _output.Note(LogNotes.Attached(session));
         Raise(ChardevEventKind.Consoles, e => e with { Consoles = count });
         _roster.Welcome(session, seated);
         return session;
@@ -119,7 +125,10 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         _input.WriteAsync(data, source, cancellationToken);
 
     /// <summary>QEMU's <c>chardev-send-break</c>; answers whether the backend carried a real break.</summary>
-    public ValueTask<bool> SendBreakAsync(CancellationToken cancellationToken) => _input.SendBreakAsync(cancellationToken);
+    public ValueTask<bool> SendBreakAsync(CancellationToken cancellationToken) => _input.SendBreakAsync(null, cancellationToken);
+
+    /// <summary>A break sent by <paramref name="by"/> (<c>user@address</c>, as the log's event lines name who sent it).</summary>
+    public ValueTask<bool> SendBreakAsync(string? by, CancellationToken cancellationToken) => _input.SendBreakAsync(by, cancellationToken);
 
     public void Resize(int cols, int rows) => _input.Resize(cols, rows);
 
@@ -185,7 +194,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         {
             if (LogfilePath is { } logfile)
             {
-                _output.OpenLogfile(_context.Paths, logfile);
+                _output.OpenLogfile(_context.Paths, logfile, LogSettings.Of(Definition));
             }
 
             _backend.Creating = creating;
@@ -208,6 +217,8 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             LastError = ex.Message;
             LogOpenFailed(Id, ex.Message);
         }
+
+        _output.LogfileReady();
     }
 
     /// <summary>
@@ -263,6 +274,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         LastError = null;
         await CloseAsync(old);
         LogChanged(Id, options.Type);
+        _output.Note(LogNotes.Changed(options.Type));
         Raise(ChardevEventKind.Changed, e => e with { State = _state });
     }
 
@@ -275,6 +287,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         }
 
         LogConsoleDetached(Id, session.RemoteAddress, count);
+        _output.Note(LogNotes.Detached(session));
         Raise(ChardevEventKind.Consoles, e => e with { Consoles = count });
         if (seatMoved)
         {
@@ -293,8 +306,12 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             return;
         }
 
+        _keystrokes.Output();
         _output.Output(data);
     }
+
+    /// <summary>A console lost <paramref name="bytes"/> of output by falling behind.</summary>
+    internal void CountConsoleLoss(long bytes) => _counters.ConsoleLost(bytes);
 
     void IBackendOwner.OnStateChanged(ChardevBackend source, ChardevState state, string? reason, int? exitCode)
     {
@@ -313,11 +330,13 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         if (Connected && !wasConnected)
         {
             LogOpened(Id);
+            _output.Note(LogNotes.Up);
             Raise(ChardevEventKind.Opened, e => e with { State = state });
         }
         else if (!Connected && wasConnected)
         {
             LogClosed(Id, reason ?? state.ToString());
+            _output.Note(LogNotes.Down(reason, exitCode));
             Raise(ChardevEventKind.Closed, e => e with { State = state, Reason = reason, ExitCode = exitCode });
         }
 
@@ -331,6 +350,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     {
         if (ReferenceEquals(source, _backend))
         {
+            _output.Note(LogNotes.BreakReceived);
             Raise(ChardevEventKind.Break);
         }
     }
@@ -347,6 +367,9 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
             LogCloseFailed(Id, backend.Filename, ex);
         }
     }
+
+    /// <summary>An event line in the log, where the chardev asks for them (<c>logEvents</c>).</summary>
+    internal void Note(string text) => _output.Note(text);
 
     internal void ThrowIfRemoved()
     {

@@ -8,6 +8,10 @@ public sealed record ChardevDefinition
 {
     public const int MaxIdLength = 128;
     public const int MaxHistory = 16 << 20;
+    public const long MinLogMaxBytes = 4096;
+    public const long MaxLogMaxBytes = 1L << 40;
+    public const int DefaultLogMaxFiles = 10;
+    public const int MaxLogMaxFiles = 1000;
 
     /// <summary>Chardev id: a letter first, then letters, digits, '-', '.', '_' (QEMU's rule), at most 128.</summary>
     [Required]
@@ -25,6 +29,29 @@ public sealed record ChardevDefinition
     /// <summary>Append to <c>logfile</c> instead of truncating it.</summary>
     [DefaultValue(false)]
     public bool Logappend { get; init; }
+
+    /// <summary>Start every line of <c>logfile</c> with the UTC time its first byte was output, <c>[2026-12-01T23:59:59.123Z] </c> (conserver's <c>timestamp</c>).</summary>
+    [DefaultValue(false)]
+    public bool LogTimestamps { get; init; }
+
+    /// <summary>
+    /// Write what happens to the chardev into <c>logfile</c> as lines of their own, in conserver's shape
+    /// <c>[-- olivia@127.0.0.1:5555 attached read-write -- 2026-12-01T23:59:59.123Z]</c>: consoles attaching and
+    /// detaching, the writer seat moving, breaks, the device side up and down, backend changes.
+    /// </summary>
+    [DefaultValue(false)]
+    public bool LogEvents { get; init; }
+
+    /// <summary>
+    /// Rotate <c>logfile</c> before it would pass this many bytes (conserver's <c>logfilemax</c>): it is renamed
+    /// <c>NAME-YYYYMMDD-HHMMSS</c> (UTC, after the whole file name) and a new one is started. 4096 to 1 TiB; null: never.
+    /// </summary>
+    [Range(MinLogMaxBytes, MaxLogMaxBytes)]
+    public long? LogMaxBytes { get; init; }
+
+    /// <summary>With <c>logMaxBytes</c>: rotated logs kept, the oldest removed beyond it (logrotate's <c>rotate</c>); null: 10.</summary>
+    [Range(1, MaxLogMaxFiles)]
+    public int? LogMaxFiles { get; init; }
 
     /// <summary>Bytes of recent output kept and replayed to a console when it attaches.</summary>
     [DefaultValue(0)]
@@ -54,7 +81,7 @@ public sealed record ChardevDefinition
     public bool AuditInput { get; init; }
 }
 
-/// <summary>What a chardev does while consoles watch: pace the device to the fastest one, or read it flat out and let slow ones lose.</summary>
+/// <summary>What a chardev does while consoles watch: pace the device to the consoles that keep up, or read it flat out and let slow ones lose.</summary>
 public enum FlowPolicy
 {
     /// <summary>Lossless while watched: the device is read as fast as the fastest console takes output (where the kind can be paced).</summary>

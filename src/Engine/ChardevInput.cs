@@ -6,7 +6,7 @@ namespace CharWeb.Engine;
 /// not take is dropped, counted and told. A hot-swap or removal holds input (<see cref="HoldAsync"/>),
 /// so no write meets a backend that is being closed.
 /// </summary>
-internal sealed class ChardevInput(Chardev chardev, ChardevCounters counters)
+internal sealed class ChardevInput(Chardev chardev, ChardevCounters counters, KeystrokeClock keystrokes, TimeProvider time)
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
 
@@ -14,6 +14,8 @@ internal sealed class ChardevInput(Chardev chardev, ChardevCounters counters)
     public async ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, InputSource source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
+        // A keystroke's round trip starts here, before it waits its turn behind other writes.
+        var entered = source.IsConsole && keystrokes.Enabled ? time.GetTimestamp() : 0;
         await _turn.WaitAsync(cancellationToken);
         try
         {
@@ -30,7 +32,9 @@ internal sealed class ChardevInput(Chardev chardev, ChardevCounters counters)
                 return 0;
             }
 
-            int accepted;
+            // Started before the device has the bytes: a device that echoes may do so inside WriteAsync.
+            var timed = entered != 0 ? keystrokes.Start(entered) : 0;
+            int accepted = 0;
             try
             {
                 accepted = await backend.WriteAsync(data, source, cancellationToken);
@@ -42,6 +46,13 @@ internal sealed class ChardevInput(Chardev chardev, ChardevCounters counters)
                 Dropped(data.Length, ex.Message);
                 chardev.Raise(ChardevEventKind.Failed, e => e with { Reason = $"write failed: {ex.Message}", State = chardev.State });
                 return 0;
+            }
+            finally
+            {
+                if (accepted == 0)
+                {
+                    keystrokes.Cancel(timed);
+                }
             }
 
             counters.Input(accepted);
@@ -58,11 +69,12 @@ internal sealed class ChardevInput(Chardev chardev, ChardevCounters counters)
         }
     }
 
-    /// <summary>QEMU's <c>chardev-send-break</c>; answers whether the backend carried a real break.</summary>
-    public async ValueTask<bool> SendBreakAsync(CancellationToken cancellationToken)
+    /// <summary>QEMU's <c>chardev-send-break</c> from <paramref name="by"/>; answers whether the backend carried a real break.</summary>
+    public async ValueTask<bool> SendBreakAsync(string? by, CancellationToken cancellationToken)
     {
         chardev.ThrowIfRemoved();
         var carried = await chardev.Backend.SendBreakAsync(cancellationToken);
+        chardev.Note(LogNotes.BreakSent(by));
         chardev.Raise(ChardevEventKind.Break);
         return carried;
     }

@@ -36,6 +36,15 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
 
     public BackendRegistry Backends => backends;
 
+    /// <summary>What the chardevs removed so far had counted, for server totals that never go backwards.</summary>
+    public RemovedChardevTotals Removed { get; } = new();
+
+    /// <summary>How many chardevs there are, without building the list.</summary>
+    public int Count => _chardevs.Count;
+
+    /// <summary>Every chardev in no order, without copying or locking (a scrape walks this several times).</summary>
+    public IEnumerable<Chardev> Unordered => _chardevs.Select(pair => pair.Value);
+
     public IReadOnlyList<Chardev> All => _chardevs.Values.OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
 
     public Chardev Get(string id) => _chardevs.TryGetValue(id, out var chardev) ? chardev : throw ChardevException.NotFound(id);
@@ -215,6 +224,7 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
         // The id is given back only once the chardev is gone, so a create of the same id waits its turn (409).
         _chardevs.TryRemove(new KeyValuePair<string, Chardev>(id, chardev));
         await chardev.DisposeAsync();
+        Removed.Add(chardev);
         chardev.EventRaised -= Forward;
         _ledger.Release(id);
         LogRemoved(id);

@@ -16,10 +16,12 @@ public static partial class ChardevValidator
             errors.Add(new FieldError("history", $"must be between 0 and {ChardevDefinition.MaxHistory}, got {definition.History}"));
         }
 
-        if (definition.Logfile is not null)
+        if (definition.Logfile is not null && context.Paths.Resolve("logfile", definition.Logfile, errors) is { } logfile && RotatedLogs.LooksRotated(Path.GetFileName(logfile)))
         {
-            context.Paths.Resolve("logfile", definition.Logfile, errors);
+            errors.Add(new FieldError("logfile", $"'{Path.GetFileName(logfile)}' ends as a rotated log's name does (-YYYYMMDD-HHMMSS); name the log itself"));
         }
+
+        ValidateLogOptions(definition, errors);
 
         ValidateAccess(definition.Access, errors);
         if (!Enum.IsDefined(definition.Writers))
@@ -34,6 +36,36 @@ public static partial class ChardevValidator
 
         errors.AddRange(ValidateBackend(definition.Backend, backends, context, "backend."));
         return errors;
+    }
+
+    /// <summary>The options that shape <c>logfile</c>: each needs one, and rotation needs sane bounds.</summary>
+    private static void ValidateLogOptions(ChardevDefinition definition, List<FieldError> errors)
+    {
+        var given = new (string Field, bool Set)[]
+        {
+            ("logTimestamps", definition.LogTimestamps),
+            ("logEvents", definition.LogEvents),
+            ("logMaxBytes", definition.LogMaxBytes is not null),
+            ("logMaxFiles", definition.LogMaxFiles is not null),
+        };
+        if (definition.Logfile is null)
+        {
+            errors.AddRange(given.Where(g => g.Set).Select(g => new FieldError(g.Field, "needs a logfile; set logfile too")));
+        }
+
+        if (definition.LogMaxBytes is < ChardevDefinition.MinLogMaxBytes or > ChardevDefinition.MaxLogMaxBytes)
+        {
+            errors.Add(new FieldError("logMaxBytes", $"must be at least {ChardevDefinition.MinLogMaxBytes} and at most {ChardevDefinition.MaxLogMaxBytes} (1 TiB), got {definition.LogMaxBytes}"));
+        }
+
+        if (definition.LogMaxFiles is < 1 or > ChardevDefinition.MaxLogMaxFiles)
+        {
+            errors.Add(new FieldError("logMaxFiles", $"must be between 1 and {ChardevDefinition.MaxLogMaxFiles}, got {definition.LogMaxFiles}"));
+        }
+        else if (definition.LogMaxFiles is not null && definition.LogMaxBytes is null && definition.Logfile is not null)
+        {
+            errors.Add(new FieldError("logMaxFiles", "counts rotated logs, so it needs logMaxBytes"));
+        }
     }
 
     /// <summary>Each entry is a user name or <c>@group</c>: no blanks, no wildcards, nothing that could match by accident.</summary>

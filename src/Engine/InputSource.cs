@@ -17,6 +17,9 @@ public sealed record InputSource
     /// <summary>The console session, the name, or the anonymous token; compared by <see cref="object.Equals(object)"/>.</summary>
     internal object Key { get; }
 
+    /// <summary>Whether a console types this (its keystrokes are timed), rather than REST, QMP or a name.</summary>
+    internal bool IsConsole => Key is ConsoleSession;
+
     /// <summary>One attached console.</summary>
     public static InputSource Console(ConsoleSession session) => new(session ?? throw new ArgumentNullException(nameof(session)));
 

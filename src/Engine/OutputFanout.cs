@@ -18,7 +18,7 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
     private ImmutableArray<ConsoleSession> _consoles = [];
     private readonly OutputPacer _pacer = new(time);
     private ChardevLogfile? _logfile;
-    private bool _logfileFailed;
+    private int _logfileFailed;
 
     public ImmutableArray<ConsoleSession> Consoles => _consoles;
 
@@ -36,11 +36,11 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
     public void UpdateGate() => _pacer.Update();
 
     /// <summary>Opens the log every chunk is written to, for append (logs are CharWeb's own records: their folder is made).</summary>
-    public void OpenLogfile(PathPolicy paths, string path)
+    public void OpenLogfile(PathPolicy paths, string path, LogSettings settings)
     {
         try
         {
-            _logfile = new ChardevLogfile(paths.OpenWrite("logfile", path, createFolders: true, devices: true));
+            _logfile = new ChardevLogfile(paths.OpenWrite("logfile", path, createFolders: true, devices: true), settings, paths, time);
         }
         catch (Exception ex) when (OpenFailures.IsOpenFailure(ex))
         {
@@ -49,14 +49,20 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
     }
 
     /// <summary>Empties the log: only once the chardev being created is certain to exist.</summary>
-    public void TruncateLogfile() => _logfile?.File.Truncate();
+    public void TruncateLogfile() => _logfile?.Truncate();
+
+    /// <summary>The chardev is open: event lines held while it opened go into the log.</summary>
+    public void LogfileReady() => Logged(static logfile => logfile.Ready());
 
     /// <summary>A create that failed: the log is closed, and removed if the create made it.</summary>
     public void AbandonLogfile()
     {
-        _logfile?.File.Abandon();
+        _logfile?.Abandon();
         _logfile = null;
     }
+
+    /// <summary>An event line in the log (<c>logEvents</c>), such as <c>Console up</c>.</summary>
+    public void Note(string text) => Logged(logfile => logfile.Note(text));
 
     /// <summary>Device output: never blocks, whatever the consoles do.</summary>
     public void Output(ReadOnlySpan<byte> data)
@@ -162,20 +168,41 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
 
     private void WriteLogfile(ReadOnlySpan<byte> data)
     {
-        var logfile = _logfile;
-        if (logfile is null || _logfileFailed)
-        {
-            return;
-        }
-
         try
         {
-            logfile.Write(data);
+            Usable?.Write(data);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (IsLogFailure(ex))
         {
-            // A broken log must not stop the device; say so once and keep going without it.
-            _logfileFailed = true;
+            Broke(ex);
+        }
+    }
+
+    private void Logged(Action<ChardevLogfile> step)
+    {
+        try
+        {
+            if (Usable is { } logfile)
+            {
+                step(logfile);
+            }
+        }
+        catch (Exception ex) when (IsLogFailure(ex))
+        {
+            Broke(ex);
+        }
+    }
+
+    /// <summary>The log, while it works.</summary>
+    private ChardevLogfile? Usable => Volatile.Read(ref _logfileFailed) == 0 ? _logfile : null;
+
+    private static bool IsLogFailure(Exception ex) => ex is IOException or ChardevException or UnauthorizedAccessException;
+
+    /// <summary>A broken log must not stop the device; say so once and keep going without it.</summary>
+    private void Broke(Exception ex)
+    {
+        if (Interlocked.Exchange(ref _logfileFailed, 1) == 0 && _logfile is { } logfile)
+        {
             LogLogfileFailed(chardevId, logfile.Path, ex.Message);
             logfileFailed($"logfile {logfile.Path}: {ex.Message}");
         }

@@ -8,16 +8,16 @@ namespace CharWeb.Engine;
 /// device is read while every console has room for one more read, so consoles that keep up lose
 /// nothing. Two things keep a slow console from slowing the others: one that has taken nothing
 /// for <see cref="ConsoleSession.StallAfter"/> never holds the device, and one that lags while
-/// another has room holds it only while its <see cref="LagBudget"/> lasts, spent only while a
-/// console that took everything waits (consoles that merely differ a little cost nobody anything).
+/// another has room holds it only while its <see cref="LagBudget"/> lasts, spent only while it is
+/// the furthest behind and a console that took everything waits (consoles that take turns at
+/// being behind, as consoles served unevenly do, keep their budgets).
 /// When no console has room the device waits for them all: it goes as fast as the fastest can take.
 /// </summary>
 internal sealed class OutputPacer(TimeProvider time) : IDisposable
 {
     private readonly Lock _lock = new();
-    private readonly List<ConsoleSession> _lagging = [];
     private long _heldSince;
-    private bool _charging;
+    private ConsoleSession? _charged;
     private ITimer? _recheck;
     private bool _paced;
 
@@ -64,27 +64,29 @@ internal sealed class OutputPacer(TimeProvider time) : IDisposable
                 return;
             }
 
-            var shortest = TimeSpan.MaxValue;
+            // Held while a console lags with budget left. Only the one furthest behind is charged, and only while a
+            // console that took everything waits: consoles that merely take turns at being behind share the cost
+            // and keep their budgets, while one that is always the furthest behind spends its own and is let go.
+            ConsoleSession? slowest = null;
+            var slowestQueued = -1;
             foreach (var console in attached)
             {
-                if (!console.HasRoom && console.Lag.Left is var left && left > TimeSpan.Zero)
+                if (!console.HasRoom && console.Lag.Left > TimeSpan.Zero && console.QueuedBytes is var queued && queued > slowestQueued)
                 {
-                    _lagging.Add(console);
-                    shortest = left < shortest ? left : shortest;
+                    slowest = console;
+                    slowestQueued = queued;
                 }
             }
 
-            if (_lagging.Count == 0)
+            if (slowest is null)
             {
                 Gate.Set(true);
                 return;
             }
 
-            // Held for the consoles that lag while another has room. What it costs is the time a console that has
-            // taken everything waits: that much comes out of their budgets, so the hold never outlasts the first to run out.
-            _charging = anyStarved;
+            _charged = anyStarved ? slowest : null;
             _heldSince = time.GetTimestamp();
-            Hold(anyStarved ? shortest : ConsoleSession.StallAfter);
+            Hold(anyStarved ? slowest.Lag.Left : ConsoleSession.StallAfter);
         }
     }
 
@@ -93,24 +95,11 @@ internal sealed class OutputPacer(TimeProvider time) : IDisposable
         _recheck?.Dispose();
     }
 
-    /// <summary>The device was held for the lagging consoles since the last look: that time comes out of their budgets.</summary>
+    /// <summary>The device was held for the console furthest behind since the last look: that time comes out of its budget.</summary>
     private void ChargeLagging()
     {
-        if (_lagging.Count == 0)
-        {
-            return;
-        }
-
-        var held = time.GetElapsedTime(_heldSince);
-        foreach (var console in _lagging)
-        {
-            if (_charging)
-            {
-                console.Lag.Spend(held);
-            }
-        }
-
-        _lagging.Clear();
+        _charged?.Lag.Spend(time.GetElapsedTime(_heldSince));
+        _charged = null;
     }
 
     private void Hold(TimeSpan lookAgainAfter)

@@ -39,11 +39,20 @@
   window.charweb = { term, connection, state };
 
   // ---- chardev list --------------------------------------------------------------------------
+  /** Whether a chardev matches the filter: every word in its id, backend (filename) or state. */
+  function matches(c, filter) {
+    const text = `${c.id} ${c.filename} ${c.state}`.toLowerCase();
+    return filter.toLowerCase().split(/\s+/).filter(Boolean).every(word => text.includes(word));
+  }
+
   function renderList(list) {
+    state.all = list;
     state.chardevs = new Map(list.map(c => [c.id, c]));
-    $('count').textContent = list.length ? `(${list.length})` : '';
+    const shown = list.filter(c => matches(c, $('filter').value));
+    $('count').textContent = !list.length ? '' : shown.length === list.length ? `(${list.length})` : `(${shown.length} of ${list.length})`;
     $('empty-list').hidden = list.length > 0;
-    $('chardevs').replaceChildren(...list.map(c => {
+    $('no-match').hidden = !list.length || shown.length > 0;
+    $('chardevs').replaceChildren(...shown.map(c => {
       const li = document.createElement('li');
       li.dataset.id = c.id;
       li.className = c.id === state.current ? 'active' : '';
@@ -87,9 +96,16 @@
     });
   }
 
+  $('filter').addEventListener('input', () => renderList(state.all || []));
+
   // ---- one console ---------------------------------------------------------------------------
   function open(id) {
-    if (state.subscription && state.current === id) return;
+    $('manage').hidden = true;
+    if (state.subscription && state.current === id) {
+      $('welcome').hidden = true;
+      $('view').hidden = false;
+      return;
+    }
     detach();
     state.current = id;
     const url = new URL(location.href);
@@ -324,6 +340,7 @@
     try {
       if (!await whoAmI()) return;
       $('welcome').hidden = !!state.current;
+      await CharWebAdmin.init({ me: state.me, api, open, message, current: () => state.current });
       await connection.start();
       watchList();
       if (state.current) {

@@ -85,6 +85,20 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         { "GET", "/api/chardevs/quiet/read", null, 409, "id", "history 0" },
         { "PUT", "/api/chardevs/existing/backend", """{"type": "ringbuf", "size": 3}""", 400, "size", "power of two" },
         { "PUT", "/api/chardevs/existing/backend", """{"type": "warp"}""", 400, "type", "unknown backend type 'warp'" },
+        { "POST", "/api/chardevs", """{"id": "x", "logfile": "x.log", "logMaxBytes": 4095, "backend": {"type": "null"}}""", 400, "logMaxBytes", "must be at least 4096 and at most 1099511627776 (1 TiB), got 4095" },
+        { "POST", "/api/chardevs", """{"id": "x", "logfile": "x.log", "logMaxBytes": "big", "backend": {"type": "null"}}""", 400, "logMaxBytes", "must be an integer" },
+        { "POST", "/api/chardevs", """{"id": "x", "logTimestamps": true, "backend": {"type": "null"}}""", 400, "logTimestamps", "needs a logfile" },
+        { "POST", "/api/chardevs", """{"id": "x", "logEvents": true, "backend": {"type": "null"}}""", 400, "logEvents", "needs a logfile" },
+        { "POST", "/api/chardevs", """{"id": "x", "logMaxBytes": 65536, "backend": {"type": "null"}}""", 400, "logMaxBytes", "needs a logfile" },
+        { "POST", "/api/chardevs", """{"id": "x", "logfile": "x.log", "logMaxBytes": 65536, "logMaxFiles": 0, "backend": {"type": "null"}}""", 400, "logMaxFiles", "between 1 and 1000" },
+        { "POST", "/api/chardevs", """{"id": "x", "logfile": "x.log", "logMaxFiles": 3, "backend": {"type": "null"}}""", 400, "logMaxFiles", "needs logMaxBytes" },
+        { "POST", "/api/chardevs", """{"id": "x", "logfile": "x.log-20261201-235959", "backend": {"type": "null"}}""", 400, "logfile", "ends as a rotated log's name does" },
+        { "GET", "/api/chardevs/quiet/logs/..%2Fcharweb.db", null, 400, "name", "a name is never a path" },
+        { "GET", "/api/chardevs/quiet/logs/charweb.db", null, 400, "name", "must be 'quiet.log' or one of its rotated logs" },
+        { "GET", "/api/chardevs/quiet/logs/quiet.log-20261201-235959%2F..%2F..%2Fcharweb.db", null, 400, "name", "a name is never a path" },
+        { "GET", "/api/chardevs/quiet/logs/quiet.log-20261201-235959", null, 404, "name", "no log of chardev 'quiet' is named 'quiet.log-20261201-235959'" },
+        { "GET", "/api/chardevs/existing/log", null, 409, "logfile", "is not set for this chardev" },
+        { "GET", "/api/chardevs/existing/logs", null, 409, "logfile", "is not set for this chardev" },
     };
 
     [Theory]

@@ -45,6 +45,34 @@ public sealed class GeneratedClientTests
     }
 
     [Fact]
+    public async Task TypedClientListsRotatedLogsAndReadsOneInPart()
+    {
+        await using var server = await CharWebServer.StartAsync();
+        using var adapter = new HttpClientRequestAdapter(new AnonymousAuthenticationProvider(), httpClient: server.Http) { BaseUrl = server.BaseAddress.ToString().TrimEnd('/') };
+        var client = new CharWebApiClient(adapter);
+        var timeout = CharWebServer.Timeout();
+
+        var created = await client.Api.Chardevs.PostAsync(
+            new ChardevDefinition { Id = "logged", Logfile = "logged.log", LogTimestamps = true, LogMaxBytes = 4096, LogMaxFiles = 2, Backend = new BackendOptions { TestdevBackendOptions = new TestdevBackendOptions() } },
+            cancellationToken: timeout);
+        for (var i = 0; i < 50; i++)
+        {
+            await client.Api.Chardevs["logged"].Write.PostAsync(new WriteRequest { Data = $"line {i}: {new string('.', 80)}\r\n", Format = DataFormat.Utf8 }, cancellationToken: timeout);
+        }
+
+        var logs = await client.Api.Chardevs["logged"].Logs.GetAsync(cancellationToken: timeout);
+        var rotated = logs!.First(l => l.Current == false);
+        await using var part = (await client.Api.Chardevs["logged"].Logs[rotated.Name].GetAsync(r => r.Headers.Add("Range", "bytes=0-26"), cancellationToken: timeout))!;
+        using var reader = new StreamReader(part);
+
+        Assert.True(created!.LogTimestamps);
+        Assert.Equal(4096, created.LogMaxBytes);
+        Assert.Equal(("logged.log", true), (logs![0].Name, logs[0].Current));
+        Assert.Matches(@"^logged\.log-[0-9]{8}-[0-9]{6}$", rotated.Name);
+        Assert.Matches(@"^\[[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z\] $", await reader.ReadToEndAsync(timeout));
+    }
+
+    [Fact]
     public async Task TypedClientSurfacesProblemDetails()
     {
         await using var server = await CharWebServer.StartAsync();

@@ -51,6 +51,52 @@ public sealed class OpenApiTests
     }
 
     [Fact]
+    public async Task LogRoutesDocumentTheirTextBodiesRangesListingAndTheLogOptions()
+    {
+        await using var server = await CharWebServer.StartAsync();
+
+        var document = (await server.Http.GetFromJsonAsync<JsonObject>("/swagger/v1/swagger.json", CharWebServer.Timeout()))!;
+
+        foreach (var path in new[] { "/api/chardevs/{id}/log", "/api/chardevs/{id}/logs/{name}" })
+        {
+            var responses = document["paths"]![path]!["get"]!["responses"]!;
+            foreach (var status in new[] { "200", "206" })
+            {
+                var body = responses[status]!["content"]!.AsObject();
+                Assert.Equal(["text/plain"], body.Select(c => c.Key));
+                Assert.Equal("string", body["text/plain"]!["schema"]!["type"]!.GetValue<string>());
+                Assert.Equal("binary", body["text/plain"]!["schema"]!["format"]!.GetValue<string>());
+            }
+
+            Assert.Equal("#/components/schemas/ProblemDetails", responses["416"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]!.GetValue<string>());
+        }
+
+        Assert.NotNull(document["paths"]!["/api/chardevs/{id}/logs/{name}"]!["get"]!["responses"]!["400"]);
+        var list = document["paths"]!["/api/chardevs/{id}/logs"]!["get"]!["responses"]!["200"]!["content"]!["application/json"]!["schema"]!;
+        Assert.Equal("array", list["type"]!.GetValue<string>());
+        Assert.Equal("#/components/schemas/LogFileInfo", list["items"]!["$ref"]!.GetValue<string>());
+        var schemas = document["components"]!["schemas"]!;
+        var info = schemas["LogFileInfo"]!;
+        Assert.Equal(["bytes", "current", "from", "name", "to"], info["required"]!.AsArray().Select(r => r!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.True(info["properties"]!["from"]!["nullable"]!.GetValue<bool>());
+        Assert.Equal("date-time", info["properties"]!["to"]!["format"]!.GetValue<string>());
+
+        var definition = schemas["ChardevDefinition"]!["properties"]!;
+        Assert.Equal(4096, definition["logMaxBytes"]!["minimum"]!.GetValue<long>());
+        Assert.Equal(1L << 40, definition["logMaxBytes"]!["maximum"]!.GetValue<long>());
+        Assert.Equal(1, definition["logMaxFiles"]!["minimum"]!.GetValue<int>());
+        Assert.Equal(1000, definition["logMaxFiles"]!["maximum"]!.GetValue<int>());
+        foreach (var flag in new[] { "logTimestamps", "logEvents" })
+        {
+            Assert.Equal("boolean", definition[flag]!["type"]!.GetValue<string>());
+            Assert.False(definition[flag]!["default"]!.GetValue<bool>());
+        }
+
+        var response = schemas["ChardevResponse"]!["properties"]!.AsObject();
+        Assert.All(new[] { "logTimestamps", "logEvents", "logMaxBytes", "logMaxFiles" }, name => Assert.True(response.ContainsKey(name), name));
+    }
+
+    [Fact]
     public async Task SwaggerUiIsServed()
     {
         await using var server = await CharWebServer.StartAsync();

@@ -5,7 +5,7 @@ namespace CharWeb.Api.Access;
 
 /// <summary>
 /// Any web page a user visits could drive a CharWeb the browser can reach (a console on localhost,
-/// a lab server): so the hub and the API take no request a browser sent from another origin.
+/// a lab server): so the hub, the API and the metrics take no request a browser sent from another origin.
 /// <c>Origin</c> must be this server's own or one of <c>CharWeb:Auth:AllowedOrigins</c>; without
 /// Origin, <c>Sec-Fetch-Site</c> must say same-origin (or none: typed into the address bar).
 /// Clients that are not browsers send neither and pass. Login callbacks (<c>/signin-oidc</c>) and
@@ -34,7 +34,8 @@ internal sealed class CrossSiteGuard(RequestDelegate next, IOptions<AuthSettings
     }
 
     private static bool Guarded(PathString path) =>
-        path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/ws") || path.StartsWithSegments("/auth");
+        path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/ws") || path.StartsWithSegments("/auth")
+        || path.StartsWithSegments(Metrics.MetricsSetup.Path);
 
     private string? Reason(HttpContext context)
     {

@@ -10,7 +10,11 @@ public sealed record AuditEntry(
     long Id, DateTimeOffset Time, string Action, string User, string Via, string? Remote, string? Chardev, long? Bytes, string? Data, string? Detail);
 
 /// <summary>Who did it, and from where.</summary>
-public sealed record AuditActor(string User, string Via, string? Remote);
+public sealed record AuditActor(string User, string Via, string? Remote)
+{
+    /// <summary>As a chardev's log names who did something, conserver's <c>user@host</c>, and how (<c>rest</c>, <c>qmp</c>, <c>console</c>).</summary>
+    public string InLog(string how) => $"{(Remote is null ? User : $"{User}@{Remote}")} ({how})";
+}
 
 /// <summary>
 /// Who attached, typed, broke, took the seat, created, changed and removed what, kept in the

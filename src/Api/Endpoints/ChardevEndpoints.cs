@@ -147,8 +147,9 @@ internal static class ChardevEndpoints
 
     private static async Task<NoContent> SendBreakAsync(string id, ChardevRegistry registry, AuditLog audit, HttpContext http, CancellationToken cancellationToken)
     {
-        await http.User.Require(registry, id, Role.Operator).SendBreakAsync(cancellationToken);
-        audit.Record(AuditActors.Of(http), "break", id, detail: "rest");
+        var actor = AuditActors.Of(http);
+        await http.User.Require(registry, id, Role.Operator).SendBreakAsync(actor.InLog("rest"), cancellationToken);
+        audit.Record(actor, "break", id, detail: "rest");
         return TypedResults.NoContent();
     }
 

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CharWeb.Api.Endpoints;
 
-/// <summary>What browser consoles see over REST: who is attached, and the history and log to download.</summary>
+/// <summary>What browser consoles see over REST: who is attached, and the history to download (logs: <see cref="LogEndpoints"/>).</summary>
 internal static class ConsoleEndpoints
 {
     public static void MapConsoleEndpoints(this IEndpointRouteBuilder app)
@@ -27,22 +27,6 @@ internal static class ConsoleEndpoints
             .WithSummary("The chardev's replay history (its newest output, up to 'history' bytes) as a file.")
             .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream")
             .ProducesProblem(StatusCodes.Status404NotFound);
-
-        group.MapGet("/log", DownloadLog)
-            .RequireRole(Role.Viewer)
-            .WithName("DownloadLog")
-            .WithSummary("The chardev's logfile as a file.")
-            .Produces<Stream>(StatusCodes.Status200OK, "text/plain")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
-    }
-
-    private static FileStreamHttpResult DownloadLog(string id, ChardevRegistry registry, ClaimsPrincipal user)
-    {
-        var path = user.Require(registry, id, Role.Viewer).LogfilePath
-            ?? throw new ChardevException(ChardevErrorKind.Unsupported, $"chardev '{id}' has no logfile", [new FieldError("logfile", "is not set for this chardev")]);
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        return TypedResults.File(stream, "text/plain; charset=utf-8", Path.GetFileName(path));
     }
 }
 

@@ -132,8 +132,9 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
             throw new HubException($"this console does not hold the writer seat of '{id}'; take it over (TakeWriter) to send a break");
         }
 
-        await chardev.SendBreakAsync(Context.ConnectionAborted);
-        audit.Record(Actor, "break", id, detail: "console");
+        var actor = Actor;
+        await chardev.SendBreakAsync(actor.InLog("console"), Context.ConnectionAborted);
+        audit.Record(actor, "break", id, detail: "console");
     }
 
     /// <summary>conserver's force attach: this console takes the writer seat; every console hears a <c>writer</c> event.</summary>

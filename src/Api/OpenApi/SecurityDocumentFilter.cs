@@ -15,6 +15,8 @@ internal sealed class SecurityDocumentFilter(IOptions<AuthSettings> auth) : IDoc
         ["Backends"] = "The backend kinds this server offers (QEMU query-chardev-backends).",
         ["Chardevs"] = "Create, change, remove, write to and read from chardevs (QEMU chardev-add, chardev-change, chardev-remove, ringbuf-write, ringbuf-read).",
         ["Consoles"] = "The consoles attached to a chardev, and its history and log as files.",
+        ["Logs"] = "A chardev's logfile as it is kept (ranges), and its rotated logs.",
+        ["Recordings"] = "A chardev's asciicast v2 recording, whole or by time.",
         ["Health"] = "Whether the server and its database are well; open to everyone.",
         ["QMP"] = "QEMU's QMP chardev commands, verbatim QAPI JSON.",
     };

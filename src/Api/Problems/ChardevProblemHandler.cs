@@ -38,7 +38,8 @@ internal sealed partial class ChardevProblemHandler(IProblemDetailsService probl
         var (status, slug, title) = e.Kind switch
         {
             ChardevErrorKind.Invalid => (StatusCodes.Status400BadRequest, "invalid-request", "The request is invalid"),
-            ChardevErrorKind.NotFound => (StatusCodes.Status404NotFound, "not-found", "No such chardev"),
+            // A missing log of a chardev that exists names its own field.
+            ChardevErrorKind.NotFound => (StatusCodes.Status404NotFound, "not-found", e.Errors.All(error => error.Field == "id") ? "No such chardev" : "Not found"),
             ChardevErrorKind.Conflict => (StatusCodes.Status409Conflict, "conflict", "The chardev is in a state that does not allow this"),
             ChardevErrorKind.OpenFailed => (StatusCodes.Status422UnprocessableEntity, "open-failed", "The backend could not be opened"),
             ChardevErrorKind.TooLarge => (StatusCodes.Status413PayloadTooLarge, "too-large", "The payload is too large"),

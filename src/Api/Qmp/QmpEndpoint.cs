@@ -132,7 +132,7 @@ internal static class QmpEndpoint
     private static async Task<JsonNode?> SendBreakAsync(JsonObject arguments, QmpContext context, CancellationToken cancellationToken)
     {
         var id = Text(arguments, "id");
-        await context.Registry.Get(id).SendBreakAsync(cancellationToken);
+        await context.Registry.Get(id).SendBreakAsync(context.Actor.InLog("qmp"), cancellationToken);
         context.Record("break", id, detail: "qmp");
         return null;
     }

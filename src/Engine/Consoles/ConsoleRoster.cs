@@ -65,6 +65,7 @@ internal sealed class ConsoleRoster(string chardevId, OutputFanout output, Write
     public void Take(ConsoleSession session)
     {
         bool moved;
+        ConsoleSession? bumped;
         lock (_lock)
         {
             if (_closed)
@@ -72,12 +73,13 @@ internal sealed class ConsoleRoster(string chardevId, OutputFanout output, Write
                 throw ChardevException.Removed(chardevId);
             }
 
+            bumped = _seat.Holder;
             moved = output.Consoles.Contains(session) && _seat.Take(session);
         }
 
         if (moved)
         {
-            AnnounceWriter();
+            AnnounceWriter(bumped);
         }
     }
 
@@ -131,13 +133,21 @@ internal sealed class ConsoleRoster(string chardevId, OutputFanout output, Write
         }
     }
 
-    /// <summary>Every console hears who holds the seat now, each told whether it is itself.</summary>
-    public void AnnounceWriter()
+    /// <summary>Every console hears who holds the seat now, each told whether it is itself; the log says so, naming whom a take bumped.</summary>
+    public void AnnounceWriter(ConsoleSession? bumped = null)
     {
         foreach (var console in output.Consoles)
         {
             console.Notify(WriterEvent(console));
         }
+
+        ConsoleSession? holder;
+        lock (_lock)
+        {
+            holder = _seat.Holder;
+        }
+
+        output.Note(LogNotes.Writer(holder, bumped));
 
         toHandlers(WriterEvent(null));
     }

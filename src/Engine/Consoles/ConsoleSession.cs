@@ -268,6 +268,10 @@ public sealed class ConsoleSession : IAsyncDisposable
             // of the queue; one overrun covers it however many chunks it grows by before it is read.
             _lost += lost;
             _lostUnreported += lost;
+            if (lost > 0)
+            {
+                _chardev.CountConsoleLoss(lost);
+            }
 
             WakeReader();
         }

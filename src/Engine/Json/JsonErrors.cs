@@ -40,7 +40,7 @@ public static partial class JsonErrors
 
     private static string Expected(string clrType) => clrType switch
     {
-        "System.Int32" or "System.Int64" or "System.Nullable`1[System.Int32]" => "an integer",
+        "System.Int32" or "System.Int64" or "System.Nullable`1[System.Int32]" or "System.Nullable`1[System.Int64]" => "an integer",
         "System.Boolean" => "true or false",
         "System.String" => "a string",
         _ when typeof(JsonErrors).Assembly.GetType(clrType) is { IsEnum: true } e => "one of: " + string.Join(", ", Enum.GetNames(e).Select(n => JsonNamingPolicy.CamelCase.ConvertName(n))),

@@ -24,6 +24,9 @@ public sealed class OutputFile : IDisposable
 
     public string Path { get; }
 
+    /// <summary>The file this open holds (device and inode), to tell whether its name still leads to it.</summary>
+    internal ConfinedFile.Identity Identity => _identity;
+
     /// <summary>Empties the file: only once the chardev is certain to exist (QEMU truncates at creation).</summary>
     public void Truncate()
     {

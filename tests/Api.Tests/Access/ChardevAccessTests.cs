@@ -28,7 +28,7 @@ public sealed class ChardevAccessTests
         Assert.Equal(["lab", "open"], await IdsAsync(bob));
 
         // Not on the list: the chardev does not exist for this caller, on every route.
-        foreach (var path in new[] { "/api/chardevs/narrow", "/api/chardevs/narrow/history", "/api/chardevs/narrow/consoles" })
+        foreach (var path in new[] { "/api/chardevs/narrow", "/api/chardevs/narrow/history", "/api/chardevs/narrow/consoles", "/api/chardevs/narrow/log", "/api/chardevs/narrow/logs", "/api/chardevs/narrow/logs/narrow.log" })
         {
             using var hidden = await labOperator.GetAsync(path, CharWebServer.Timeout());
             Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);

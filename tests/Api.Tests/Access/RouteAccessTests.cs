@@ -24,6 +24,7 @@ public sealed class RouteAccessTests
     private static readonly Route[] Table =
     [
         new("GET", "/healthz", Anonymous),
+        new("GET", "/metrics", Admin),
         new("GET", "/auth/login", Anonymous),
         new("POST", "/auth/logout", Anonymous),
         new("GET", "/api/me", Authenticated),
@@ -39,6 +40,8 @@ public sealed class RouteAccessTests
         new("GET", "/api/chardevs/{id}/consoles", Viewer),
         new("GET", "/api/chardevs/{id}/history", Viewer),
         new("GET", "/api/chardevs/{id}/log", Viewer),
+        new("GET", "/api/chardevs/{id}/logs", Viewer),
+        new("GET", "/api/chardevs/{id}/logs/{name}", Viewer),
         new("POST", "/api/qmp", Admin),
         new("GET", "/api/keys/", Admin),
         new("POST", "/api/keys/", Admin),

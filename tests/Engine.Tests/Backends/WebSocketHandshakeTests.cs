@@ -61,6 +61,9 @@ public sealed class WebSocketHandshakeTests
     [InlineData("dGhlIHNhbXBsZSBub25jZQ==", "not*base64*at*all*here!!", 400, "is not 16 bytes in base64")]
     [InlineData("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, superchat", 400, "Sec-WebSocket-Protocol offers 'chat, superchat', not binary")]
     [InlineData("Host: localhost:4555", "Host localhost", 400, "'Host localhost' is not a header line")]
+    [InlineData("Host: localhost:4555", "Host: localhost:4555\r\nOrigin: https://evil.example", 403, "a web page from https://evil.example may not open")]
+    [InlineData("Host: localhost:4555", "Host: localhost:4555\r\nOrigin: http://localhost:8080", 403, "a web page from http://localhost:8080 may not open")]
+    [InlineData("Host: localhost:4555", "Host: localhost:4555\r\nOrigin: null", 403, "a web page from null may not open")]
     public void ABadRequestIsRefusedWithTheStatusAndReasonQemuWouldGive(string part, string replacement, int status, string reason)
     {
         var answer = WebSocketHandshake.Judge(Valid.Replace(part, replacement, StringComparison.Ordinal));
@@ -72,6 +75,13 @@ public sealed class WebSocketHandshakeTests
         Assert.StartsWith($"HTTP/1.1 {status} ", response);
         Assert.EndsWith("\r\n\r\n" + answer.Reason + "\n", response);
         Assert.Contains($"\r\nContent-Length: {Encoding.UTF8.GetByteCount(answer.Reason) + 1}\r\n", response);
+    }
+
+    [Fact]
+    public void APageServedFromTheSameHostAndPortMayOpenIt()
+    {
+        Assert.True(WebSocketHandshake.Judge(Valid + "\r\nOrigin: http://localhost:4555").Upgraded);
+        Assert.True(WebSocketHandshake.Judge(Valid.Replace("localhost:4555", "vm.lab", StringComparison.Ordinal) + "\r\nOrigin: https://vm.lab").Upgraded);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ namespace CharWeb.Client.Models
 #else
         public global::CharWeb.Client.Models.BackendOptions Backend { get; set; }
 #endif
-        /// <summary>What a chardev does while consoles watch: pace the device to the fastest one, or read it flat out and let slow ones lose.</summary>
+        /// <summary>What a chardev does while consoles watch: pace the device to the consoles that keep up, or read it flat out and let slow ones lose.</summary>
         public global::CharWeb.Client.Models.FlowPolicy? Flow { get; set; }
         /// <summary>Bytes of recent output kept and replayed to a console when it attaches.</summary>
         public int? History { get; set; }
@@ -45,6 +45,8 @@ namespace CharWeb.Client.Models
 #endif
         /// <summary>Append to `logfile` instead of truncating it.</summary>
         public bool? Logappend { get; set; }
+        /// <summary>Write what happens to the chardev into `logfile` as lines of their own, in conserver&apos;s shape`[-- olivia@127.0.0.1:5555 attached read-write -- 2026-12-01T23:59:59.123Z]`: consoles attaching anddetaching, the writer seat moving, breaks, the device side up and down, backend changes.</summary>
+        public bool? LogEvents { get; set; }
         /// <summary>File that records all output, whether or not a console watches.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -53,6 +55,12 @@ namespace CharWeb.Client.Models
 #else
         public string Logfile { get; set; }
 #endif
+        /// <summary>Rotate `logfile` before it would pass this many bytes (conserver&apos;s `logfilemax`): it is renamed`NAME-YYYYMMDD-HHMMSS` (UTC, after the whole file name) and a new one is started. 4096 to 1 TiB; null: never.</summary>
+        public long? LogMaxBytes { get; set; }
+        /// <summary>With `logMaxBytes`: rotated logs kept, the oldest removed beyond it (logrotate&apos;s `rotate`); null: 10.</summary>
+        public int? LogMaxFiles { get; set; }
+        /// <summary>Start every line of `logfile` with the UTC time its first byte was output, `[2026-12-01T23:59:59.123Z] ` (conserver&apos;s `timestamp`).</summary>
+        public bool? LogTimestamps { get; set; }
         /// <summary>Who may type: one seat holder at a time, or every operator console.</summary>
         public global::CharWeb.Client.Models.WriterPolicy? Writers { get; set; }
         /// <summary>
@@ -63,6 +71,8 @@ namespace CharWeb.Client.Models
             AuditInput = false;
             History = 0;
             Logappend = false;
+            LogEvents = false;
+            LogTimestamps = false;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
@@ -88,6 +98,10 @@ namespace CharWeb.Client.Models
                 { "flow", n => { Flow = n.GetEnumValue<global::CharWeb.Client.Models.FlowPolicy>(); } },
                 { "history", n => { History = n.GetIntValue(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
+                { "logEvents", n => { LogEvents = n.GetBoolValue(); } },
+                { "logMaxBytes", n => { LogMaxBytes = n.GetLongValue(); } },
+                { "logMaxFiles", n => { LogMaxFiles = n.GetIntValue(); } },
+                { "logTimestamps", n => { LogTimestamps = n.GetBoolValue(); } },
                 { "logappend", n => { Logappend = n.GetBoolValue(); } },
                 { "logfile", n => { Logfile = n.GetStringValue(); } },
                 { "writers", n => { Writers = n.GetEnumValue<global::CharWeb.Client.Models.WriterPolicy>(); } },
@@ -107,7 +121,11 @@ namespace CharWeb.Client.Models
             writer.WriteIntValue("history", History);
             writer.WriteStringValue("id", Id);
             writer.WriteBoolValue("logappend", Logappend);
+            writer.WriteBoolValue("logEvents", LogEvents);
             writer.WriteStringValue("logfile", Logfile);
+            writer.WriteLongValue("logMaxBytes", LogMaxBytes);
+            writer.WriteIntValue("logMaxFiles", LogMaxFiles);
+            writer.WriteBoolValue("logTimestamps", LogTimestamps);
             writer.WriteEnumValue<global::CharWeb.Client.Models.WriterPolicy>("writers", Writers);
         }
     }

@@ -65,6 +65,8 @@ namespace CharWeb.Client.Models
 #endif
         /// <summary>The logappend property</summary>
         public bool? Logappend { get; set; }
+        /// <summary>The logEvents property</summary>
+        public bool? LogEvents { get; set; }
         /// <summary>The logfile property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -73,6 +75,12 @@ namespace CharWeb.Client.Models
 #else
         public string Logfile { get; set; }
 #endif
+        /// <summary>The logMaxBytes property</summary>
+        public long? LogMaxBytes { get; set; }
+        /// <summary>The logMaxFiles property</summary>
+        public int? LogMaxFiles { get; set; }
+        /// <summary>The logTimestamps property</summary>
+        public bool? LogTimestamps { get; set; }
         /// <summary>The ptyPath property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -131,6 +139,10 @@ namespace CharWeb.Client.Models
                 { "history", n => { History = n.GetIntValue(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "lastError", n => { LastError = n.GetStringValue(); } },
+                { "logEvents", n => { LogEvents = n.GetBoolValue(); } },
+                { "logMaxBytes", n => { LogMaxBytes = n.GetLongValue(); } },
+                { "logMaxFiles", n => { LogMaxFiles = n.GetIntValue(); } },
+                { "logTimestamps", n => { LogTimestamps = n.GetBoolValue(); } },
                 { "logappend", n => { Logappend = n.GetBoolValue(); } },
                 { "logfile", n => { Logfile = n.GetStringValue(); } },
                 { "ptyPath", n => { PtyPath = n.GetStringValue(); } },
@@ -159,7 +171,11 @@ namespace CharWeb.Client.Models
             writer.WriteStringValue("id", Id);
             writer.WriteStringValue("lastError", LastError);
             writer.WriteBoolValue("logappend", Logappend);
+            writer.WriteBoolValue("logEvents", LogEvents);
             writer.WriteStringValue("logfile", Logfile);
+            writer.WriteLongValue("logMaxBytes", LogMaxBytes);
+            writer.WriteIntValue("logMaxFiles", LogMaxFiles);
+            writer.WriteBoolValue("logTimestamps", LogTimestamps);
             writer.WriteStringValue("ptyPath", PtyPath);
             writer.WriteEnumValue<global::CharWeb.Client.Models.ChardevSource>("source", Source);
             writer.WriteEnumValue<global::CharWeb.Client.Models.ChardevState>("state", State);

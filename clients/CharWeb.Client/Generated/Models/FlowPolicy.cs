@@ -3,7 +3,7 @@ using System.Runtime.Serialization;
 using System;
 namespace CharWeb.Client.Models
 {
-    /// <summary>What a chardev does while consoles watch: pace the device to the fastest one, or read it flat out and let slow ones lose.</summary>
+    /// <summary>What a chardev does while consoles watch: pace the device to the consoles that keep up, or read it flat out and let slow ones lose.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public enum FlowPolicy
     {

@@ -119,8 +119,20 @@ internal static class WebSocketHandshake
             return Bad($"Sec-WebSocket-Protocol offers '{Clip(offered)}', not binary");
         }
 
+        // A browser always says which page opened the socket; any web page could otherwise type into this device
+        // (cross-site WebSocket hijacking: nothing else here knows who is asking). Tools send no Origin.
+        if (headers.GetValueOrDefault("Origin") is { } origin && !SameOrigin(origin, headers["Host"]))
+        {
+            return UpgradeAnswer.Refuse(403, "Forbidden", $"a web page from {Clip(origin)} may not open this chardev's WebSocket (only requests without an Origin, or from {Clip(headers["Host"])} itself)");
+        }
+
         return new UpgradeAnswer(101, "Switching Protocols", "upgraded", Accept(key), offered is null ? null : "binary");
     }
+
+    /// <summary>Whether a page's origin is the host the request was sent to (scheme aside: the socket speaks only ws).</summary>
+    private static bool SameOrigin(string origin, string host) =>
+        Uri.TryCreate(origin, UriKind.Absolute, out var page) && (page.Scheme is "http" or "https") &&
+        string.Equals(page.IsDefaultPort ? page.Host : page.Authority, host, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>RFC 6455 4.2.2: base64 of the SHA-1 of the key and the protocol's GUID.</summary>
     internal static string Accept(string key) => Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + KeyGuid)));

@@ -5,6 +5,7 @@ using CharWeb.Client.Api.Chardevs.Item.Break;
 using CharWeb.Client.Api.Chardevs.Item.Consoles;
 using CharWeb.Client.Api.Chardevs.Item.History;
 using CharWeb.Client.Api.Chardevs.Item.Log;
+using CharWeb.Client.Api.Chardevs.Item.Logs;
 using CharWeb.Client.Api.Chardevs.Item.Read;
 using CharWeb.Client.Api.Chardevs.Item.Write;
 using CharWeb.Client.Models;
@@ -48,6 +49,11 @@ namespace CharWeb.Client.Api.Chardevs.Item
         public global::CharWeb.Client.Api.Chardevs.Item.Log.LogRequestBuilder Log
         {
             get => new global::CharWeb.Client.Api.Chardevs.Item.Log.LogRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The logs property</summary>
+        public global::CharWeb.Client.Api.Chardevs.Item.Logs.LogsRequestBuilder Logs
+        {
+            get => new global::CharWeb.Client.Api.Chardevs.Item.Logs.LogsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The read property</summary>
         public global::CharWeb.Client.Api.Chardevs.Item.Read.ReadRequestBuilder Read

@@ -7,6 +7,7 @@ using Microsoft.Kiota.Http.HttpClientLibrary;
 namespace CharWeb.Api.Tests;
 
 /// <summary>The Kiota client in clients/CharWeb.Client, generated from the live document, drives a real server.</summary>
+[Collection(nameof(Clients.ExternalTools))]
 public sealed class GeneratedClientTests
 {
     [Fact]

@@ -3,9 +3,10 @@ using CharWeb.Api.Tests.OpenApi;
 namespace CharWeb.Api.Tests.Clients;
 
 /// <summary>
-/// <c>redocly lint</c> (its recommended rules, with the two answered in clients/typescript/redocly.yaml)
+/// <c>redocly lint</c> (its recommended rules, as clients/typescript/redocly.yaml answers them)
 /// finds no error in the live document, with and without OpenID Connect configured.
 /// </summary>
+[Collection(nameof(ExternalTools))]
 public sealed class OpenApiLintTests
 {
     [Theory]

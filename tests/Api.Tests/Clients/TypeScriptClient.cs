@@ -3,6 +3,13 @@ using CharWeb.Api.Tests.Reliability;
 namespace CharWeb.Api.Tests.Clients;
 
 /// <summary>
+/// Tests that run code generators, compilers and linters (npm's, Kiota): CPU-heavy child processes, so
+/// they run alone and never starve the timed tests of other classes.
+/// </summary>
+[CollectionDefinition(nameof(ExternalTools), DisableParallelization = true)]
+public sealed class ExternalTools;
+
+/// <summary>
 /// clients/typescript's npm scripts, as its README has a TypeScript user run them, against a live server
 /// (<c>CHARWEB_URL</c>, and <c>CHARWEB_TOKEN</c> for an API key). Its node_modules come from <c>npm ci</c>
 /// (the test project's build runs it, pinned by package-lock.json).

@@ -10,6 +10,7 @@ namespace CharWeb.Api.Tests.Clients;
 /// the document leaves optional would not compile), and the compiled round trip runs against the server
 /// through openapi-fetch with an API key.
 /// </summary>
+[Collection(nameof(ExternalTools))]
 public sealed class TypeScriptClientTests
 {
     [Fact]

@@ -22,6 +22,13 @@ namespace CharWeb.Api.Tests.Access;
 /// exercise CharWeb's stock OpenIdConnect and JwtBearer handlers end to end — discovery, signed JWTs,
 /// code + PKCE, end session — instead of a fake authentication handler that would prove nothing about them.
 /// </summary>
+/// <summary>
+/// The tests that log in through the provider run alone: each round trip crosses two servers and, in
+/// Chromium, a browser, and under the whole suite's load on two cores they outlasted their timeouts.
+/// </summary>
+[CollectionDefinition(nameof(OidcLogins), DisableParallelization = true)]
+public sealed class OidcLogins;
+
 public sealed class OidcProvider : IAsyncDisposable
 {
     public const string ClientId = "charweb";

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace CharWeb.Api.Tests.Access;
 
+[Collection(nameof(OidcLogins))]
 public sealed class OidcProviderTests
 {
     private const string CharWebBase = "http://127.0.0.1:5999";

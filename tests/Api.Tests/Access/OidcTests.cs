@@ -15,6 +15,7 @@ namespace CharWeb.Api.Tests.Access;
 /// CharWeb against a real OpenID Connect provider: its JWTs on REST and on the hub, and a person
 /// logging in through the provider's page in Chromium. Roles come from the provider's groups.
 /// </summary>
+[Collection(nameof(OidcLogins))]
 public sealed class OidcTests
 {
     private const string EchoJson = """{"id": "echo", "history": 65536, "backend": {"type": "testdev"}}""";

@@ -50,11 +50,21 @@ internal sealed class OutputPacer(TimeProvider time) : IDisposable
                 return;
             }
 
+            // One look at each console: whether it has room, whether it waits for output, and, of those that lag
+            // with budget left, the one furthest behind (the only one a hold is charged to).
             bool anyRoom = false, anyStarved = false;
+            ConsoleSession? slowest = null;
+            var slowestQueued = -1;
             foreach (var console in attached)
             {
-                anyRoom |= console.HasRoom;
+                var room = console.HasRoom;
+                anyRoom |= room;
                 anyStarved |= console.IsStarved;
+                if (!room && console.Lag.Left > TimeSpan.Zero && console.QueuedBytes is var queued && queued > slowestQueued)
+                {
+                    slowest = console;
+                    slowestQueued = queued;
+                }
             }
 
             if (!anyRoom)
@@ -64,20 +74,9 @@ internal sealed class OutputPacer(TimeProvider time) : IDisposable
                 return;
             }
 
-            // Held while a console lags with budget left. Only the one furthest behind is charged, and only while a
-            // console that took everything waits: consoles that merely take turns at being behind share the cost
-            // and keep their budgets, while one that is always the furthest behind spends its own and is let go.
-            ConsoleSession? slowest = null;
-            var slowestQueued = -1;
-            foreach (var console in attached)
-            {
-                if (!console.HasRoom && console.Lag.Left > TimeSpan.Zero && console.QueuedBytes is var queued && queued > slowestQueued)
-                {
-                    slowest = console;
-                    slowestQueued = queued;
-                }
-            }
-
+            // Held while a console lags with budget left, charged only while a console that took everything waits:
+            // consoles that take turns at being behind share the cost and keep their budgets, while one that is
+            // always the furthest behind spends its own and is let go.
             if (slowest is null)
             {
                 Gate.Set(true);

@@ -30,7 +30,8 @@ public sealed record ChardevResponse(
     bool AuditInput,
     string? Writer,
     bool Record,
-    int RecordMaxBytes)
+    int RecordMaxBytes,
+    int RecordMaxFiles)
 {
     public static ChardevResponse From(Chardev chardev) => new(
         chardev.Id,
@@ -56,7 +57,8 @@ public sealed record ChardevResponse(
         chardev.Definition.AuditInput,
         chardev.Writer,
         chardev.Definition.Record,
-        chardev.Definition.RecordMaxBytes);
+        chardev.Definition.RecordMaxBytes,
+        chardev.Definition.RecordMaxFiles);
 }
 
 /// <summary>Bytes to write into the device (QEMU's <c>ringbuf-write</c>).</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Playwright;
 using System.Text.Json;
 
 namespace CharWeb.Api.Tests.Browser;
@@ -91,5 +92,8 @@ public sealed class ReplayPageTests
         await page.EvaluateAsync("() => window.charweb.replay.seek(window.charweb.replay.getDuration())");
         await page.WaitForFunctionAsync(PlayerText.Replace("=> (", "=> ((", StringComparison.Ordinal) + ").includes('also-older')");
         Assert.DoesNotContain("newest", await page.EvaluateAsync<string>(PlayerText));
+        var shots = Path.Combine(AppContext.BaseDirectory, "artifacts");
+        Directory.CreateDirectory(shots);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "replay-rotated.png") });
     }
 }

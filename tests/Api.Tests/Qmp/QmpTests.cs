@@ -90,6 +90,21 @@ public sealed class QmpTests
         Assert.StartsWith("disconnected:telnet:127.0.0.1:", created["filename"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task AFileAndALogfileNamedWithDigitsOnlyStayStrings()
+    {
+        await using var server = await CharWebServer.StartAsync();
+
+        Assert.Equal("""{"return":{}}""", await QmpAsync(server, """
+            { "execute": "chardev-add", "arguments": { "id": "f0", "backend": { "type": "file", "data": { "out": "2026", "logfile": "12345" } } } }
+            """));
+
+        var created = await server.GetAsync("f0");
+        Assert.Equal("2026", created["backend"]!["path"]!.GetValue<string>());
+        Assert.Equal("12345", created["logfile"]!.GetValue<string>());
+        Assert.True(File.Exists(Path.Combine(server.DataDir, "2026")));
+    }
+
     [Theory]
     [InlineData("""{ "execute": "no-such-command" }""", "CommandNotFound", "The command no-such-command has not been found")]
     [InlineData("""{ "execute": "chardev-remove", "arguments": { "id": "ghost" } }""", "GenericError", "Chardev 'ghost' not found")]

@@ -37,18 +37,6 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
     /// <summary>Looks again at whether the device may be read.</summary>
     public void UpdateGate() => _pacer.Update();
 
-    /// <summary>
-    /// A console took output. Only a held device has anything to gain from a look now; an open one is looked at
-    /// after its next read anyway, and a look per console per chunk walks every console (N² a chunk at 100 consoles).
-    /// </summary>
-    private void RoomFreed()
-    {
-        if (!_pacer.Gate.IsOpen)
-        {
-            _pacer.Update();
-        }
-    }
-
     /// <summary>Opens the log every chunk is written to, for append (logs are CharWeb's own records: their folder is made).</summary>
     public void OpenLogfile(PathPolicy paths, string path, LogSettings settings)
     {
@@ -153,7 +141,7 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
         lock (_lock)
         {
             var session = create(_history?.ToArray() ?? []);
-            session.RoomFreed = RoomFreed;
+            session.RoomFreed = _pacer.RoomFreed;
             _consoles = _consoles.Add(session);
             _pacer.Consoles = _consoles;
             _pacer.Update();

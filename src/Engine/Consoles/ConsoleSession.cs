@@ -243,6 +243,12 @@ public sealed class ConsoleSession : IAsyncDisposable
                 return;
             }
 
+            if (_queuedBytes == 0)
+            {
+                // A console is stalled after taking nothing for StallAfter while it had output to take; time it waited for the device does not count.
+                _lastTaken = _time.GetTimestamp();
+            }
+
             _data.Enqueue((_seq++, chunk));
             _queuedBytes += chunk.Length;
             var lost = 0L;

@@ -141,7 +141,7 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
         lock (_lock)
         {
             var session = create(_history?.ToArray() ?? []);
-            session.RoomFreed = _pacer.RoomFreed;
+            session.RoomFreed = UpdateGate;
             _consoles = _consoles.Add(session);
             _pacer.Consoles = _consoles;
             _pacer.Update();

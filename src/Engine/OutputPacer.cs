@@ -89,22 +89,6 @@ internal sealed class OutputPacer(TimeProvider time) : IDisposable
         }
     }
 
-    /// <summary>
-    /// A console took output. Only a held device has anything to gain from a look now: an open one is looked at after
-    /// its next read anyway, and a look per console per chunk walks every console (N² a chunk at 100 consoles). Asked
-    /// under the lock that every look holds, so a look that closed the gate on a state older than this take is seen.
-    /// </summary>
-    public void RoomFreed()
-    {
-        lock (_lock)
-        {
-            if (!Gate.IsOpen)
-            {
-                Update();
-            }
-        }
-    }
-
     public void Dispose()
     {
         _recheck?.Dispose();

@@ -113,6 +113,30 @@ public sealed partial class CharWebProcess : IAsyncDisposable
         return ticks / (double)ClockTicksPerSecond.Value;
     }
 
+    /// <summary>CPU the runtime's tiered-compilation thread (<c>.NET Tiered Com</c>) has used so far, in seconds: it moves while the JIT still recompiles hot methods.</summary>
+    public double JitSeconds()
+    {
+        var ticks = 0L;
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{_process.Id}/task"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                if (stat.Contains("(.NET Tiered Com", StringComparison.Ordinal))
+                {
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                }
+            }
+            catch (IOException)
+            {
+                // The thread ended between the listing and the read.
+            }
+        }
+
+        return ticks / (double)ClockTicksPerSecond.Value;
+    }
+
     /// <summary><c>POST /api/chardevs</c>; answers the created chardev.</summary>
     public async Task<JsonObject> CreateAsync(object body, CancellationToken cancellationToken)
     {

@@ -15,7 +15,7 @@ public sealed class Fanout : IScenario
     {
         var bytes = context.Options.FanoutMegabytes * 1_000_000L;
         await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken, CharWebProcess.ConsoleLimits(context.Options.Consoles.Max()));
-        await Warmup.RunAsync(context.Options, round => SocketPush.RunAsync(server, $"warmup{round}", Math.Min(bytes, Warmup.PushBytes), [true], cancellationToken));
+        await Warmup.RunAsync(context.Options, server, round => SocketPush.RunAsync(server, $"warmup{round}", Math.Min(bytes, Warmup.PushBytes), [true], cancellationToken));
 
         var rows = new List<ResultRow>();
         var cpuRows = new List<ResultRow>();

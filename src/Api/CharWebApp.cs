@@ -11,6 +11,8 @@ using CharWeb.Engine;
 using CharWeb.Engine.Json;
 using CharWeb.Engine.Persistence;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Serilog;
 
@@ -97,8 +99,9 @@ public static class CharWebApp
                 // One invocation at a time per client keeps keystrokes in order.
                 o.MaximumParallelInvocationsPerClient = 1;
                 o.AddFilter<ChardevHubFilter>();
-            })
-            .AddMessagePackProtocol();
+            });
+        // MessagePack as SignalR's own, writing each output stream item whole (one WebSocket frame, one copy).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHubProtocol, OutputMessagePackProtocol>());
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = FrameworkProblems.Customize);
         services.AddExceptionHandler<ChardevProblemHandler>();

@@ -312,15 +312,15 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
 
     OutputGate IBackendOwner.Gate => _output.Gate;
 
-    void IBackendOwner.OnOutput(ChardevBackend source, ReadOnlySpan<byte> data)
+    bool IBackendOwner.OnOutput(ChardevBackend source, ReadOnlySpan<byte> data, byte[]? owned)
     {
         if (!ReferenceEquals(source, _backend) || _disposed)
         {
-            return;
+            return false;
         }
 
         _keystrokes.Output();
-        _output.Output(data);
+        return _output.Output(data, owned);
     }
 
     /// <summary>A console lost <paramref name="bytes"/> of output by falling behind.</summary>

@@ -8,7 +8,8 @@ internal interface IBackendOwner
 {
     OutputGate Gate { get; }
 
-    void OnOutput(ChardevBackend source, ReadOnlySpan<byte> data);
+    /// <summary>Device output; <paramref name="owned"/>, when given, is an array holding exactly <paramref name="data"/> that the backend hands over. Answers whether it was kept.</summary>
+    bool OnOutput(ChardevBackend source, ReadOnlySpan<byte> data, byte[]? owned);
 
     void OnStateChanged(ChardevBackend source, ChardevState state, string? reason, int? exitCode);
 
@@ -83,9 +84,15 @@ public abstract class ChardevBackend : IAsyncDisposable
     {
         if (!data.IsEmpty)
         {
-            _owner?.OnOutput(this, data);
+            _owner?.OnOutput(this, data, owned: null);
         }
     }
+
+    /// <summary>
+    /// Device output in an array the backend gives away: the consoles share it as it is, with no copy.
+    /// Answers true when it was kept (the backend must never write to it again), false when it may reuse it.
+    /// </summary>
+    protected bool GiveOutput(byte[] chunk) => chunk.Length > 0 && _owner is { } owner && owner.OnOutput(this, chunk, chunk);
 
     /// <summary>Before reading the device: waits while the consoles' pace says so (never with no console).</summary>
     protected Task WaitForRoomAsync(CancellationToken cancellationToken) => _owner?.Gate.WaitAsync(cancellationToken) ?? Task.CompletedTask;

@@ -89,8 +89,11 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
     /// <summary>The writer's terminal size changed: the recording gets an <c>r</c> event.</summary>
     public void Resize(int cols, int rows) => Record(recorder => recorder.Resize(cols, rows));
 
-    /// <summary>Device output: never blocks, whatever the consoles do.</summary>
-    public void Output(ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Device output: never blocks, whatever the consoles do. <paramref name="owned"/>, when given, holds exactly
+    /// <paramref name="data"/> and is the backend's to give: the consoles take it as it is. Answers whether they did.
+    /// </summary>
+    public bool Output(ReadOnlySpan<byte> data, byte[]? owned = null)
     {
         counters.Output(data.Length);
         WriteLogfile(data);
@@ -107,12 +110,17 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
             {
                 // The spice rule: nobody is watching, so the bytes go nowhere but the counters.
                 counters.OutputDropped(data.Length);
-                return;
+                return false;
             }
 
-            // One copy shared by every console; not zeroed first, since it is overwritten at once.
-            var chunk = GC.AllocateUninitializedArray<byte>(data.Length);
-            data.CopyTo(chunk);
+            // One array shared by every console: the backend's own when it gives it, else a copy (not zeroed first, since it is overwritten at once).
+            var chunk = owned;
+            if (chunk is null)
+            {
+                chunk = GC.AllocateUninitializedArray<byte>(data.Length);
+                data.CopyTo(chunk);
+            }
+
             foreach (var console in consoles)
             {
                 console.Enqueue(chunk);
@@ -123,6 +131,8 @@ internal sealed partial class OutputFanout(string chardevId, int history, Charde
         {
             _pacer.Update();
         }
+
+        return owned is not null;
     }
 
     /// <summary>Adds the console <paramref name="create"/> makes from the history as it stands, in one step with the output.</summary>

@@ -57,10 +57,10 @@ internal sealed class OutputPacer(TimeProvider time) : IDisposable
             var slowestQueued = -1;
             foreach (var console in attached)
             {
-                var room = console.HasRoom;
+                var (room, starved, queued) = console.PaceState;
                 anyRoom |= room;
-                anyStarved |= console.IsStarved;
-                if (!room && console.Lag.Left > TimeSpan.Zero && console.QueuedBytes is var queued && queued > slowestQueued)
+                anyStarved |= starved;
+                if (!room && queued > slowestQueued && console.Lag.Left > TimeSpan.Zero)
                 {
                     slowest = console;
                     slowestQueued = queued;

@@ -77,6 +77,21 @@ public sealed class OutputPacingTests
     }
 
     [Fact]
+    public async Task AConsoleThatWaitedLongerThanTheStallTimeForOutputStillHoldsTheDeviceWhenOutputComes()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var chardev = await ServerAsync(engine, FlowPolicy.Pace);
+        await using var console = chardev.Attach(new ConsoleOptions { BufferBytes = SmallBuffer });
+
+        // Nothing to take for longer than the stall time: waiting for the device is not taking nothing.
+        engine.Time.Advance(ConsoleSession.StallAfter + TimeSpan.FromSeconds(1));
+        var (received, lost) = await PushAndReadAsync(chardev, console, slow: true);
+
+        Assert.Equal(0, lost);
+        Assert.Equal(Flood, received);
+    }
+
+    [Fact]
     public async Task AStalledConsoleHoldsTheDeviceOnlyForItsLagBudgetWhileAnotherKeepsUp()
     {
         await using var engine = await EngineHarness.StartAsync();

@@ -85,29 +85,18 @@ public sealed class ConsoleSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// Whether a paced device may go on for this console: its queue has room for one more read of the
-    /// device (<see cref="ChardevBackend.ReadBytes"/>) and holds under 256 KiB, so a console that keeps up never
-    /// reaches the point of losing output.
+    /// What the pacer looks at, under one take of this console's lock. Room: a paced device may go on for this
+    /// console, as its queue has room for one more read of the device (<see cref="ChardevBackend.ReadBytes"/>) and
+    /// holds under 256 KiB, so a console that keeps up never reaches the point of losing output. Starved: it has
+    /// nothing queued (it waits for the device) and has not ended.
     /// </summary>
-    internal bool HasRoom
+    internal (bool Room, bool Starved, int Queued) PaceState
     {
         get
         {
             lock (_lock)
             {
-                return _queuedBytes < PaceBytes || _ended || _time.GetElapsedTime(_lastTaken) >= StallAfter;
-            }
-        }
-    }
-
-    /// <summary>Whether this console has nothing queued (it waits for the device), and has not ended.</summary>
-    internal bool IsStarved
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _queuedBytes == 0 && !_ended;
+                return (RoomLocked(), _queuedBytes == 0 && !_ended, _queuedBytes);
             }
         }
     }
@@ -154,7 +143,7 @@ public sealed class ConsoleSession : IAsyncDisposable
             if (taken is { } item)
             {
                 // Outside this console's lock: the fan-out takes its own, then each console's.
-                if (!item.IsEvent && RoomFreed is { } freed && HasRoom)
+                if (!item.IsEvent && RoomFreed is { } freed && PaceState.Room)
                 {
                     freed();
                 }
@@ -252,6 +241,12 @@ public sealed class ConsoleSession : IAsyncDisposable
             if (_ended)
             {
                 return;
+            }
+
+            if (_queuedBytes == 0)
+            {
+                // A console is stalled after taking nothing for StallAfter while it had output to take; time it waited for the device does not count.
+                _lastTaken = _time.GetTimestamp();
             }
 
             _data.Enqueue((_seq++, chunk));
@@ -385,6 +380,8 @@ public sealed class ConsoleSession : IAsyncDisposable
 
         return joined;
     }
+
+    private bool RoomLocked() => _queuedBytes < PaceBytes || _ended || _time.GetElapsedTime(_lastTaken) >= StallAfter;
 
     /// <summary>Open while the console has room; always once the stream has ended, so that what was queued is handed over before the end.</summary>
     private bool WindowOpen() => _ended || _options.WindowBytes <= 0 || _sent - _acknowledged < _options.WindowBytes;

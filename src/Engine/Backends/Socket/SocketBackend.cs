@@ -325,7 +325,7 @@ public sealed partial class SocketBackend : ChardevBackend
                 await peer.SendAsync(TelnetFilter.Negotiation, SocketFlags.None, cancellationToken);
             }
 
-            var buffer = new byte[ReadBytes];
+            var buffer = GC.AllocateUninitializedArray<byte>(ReadBytes);
             while (true)
             {
                 await WaitForRoomAsync(cancellationToken);
@@ -345,7 +345,15 @@ public sealed partial class SocketBackend : ChardevBackend
                     }
                 }
 
-                Output(buffer.AsSpan(0, length));
+                if (length < buffer.Length)
+                {
+                    Output(buffer.AsSpan(0, length));
+                }
+                else if (GiveOutput(buffer))
+                {
+                    // A full read went to the consoles as it is, with no copy: the next read needs a buffer of its own.
+                    buffer = GC.AllocateUninitializedArray<byte>(ReadBytes);
+                }
             }
         }
         catch (Exception ex) when (ex is SocketException or WebSocketException)

@@ -5,7 +5,7 @@ using CharWeb.Engine;
 
 namespace CharWeb.Api.Endpoints;
 
-/// <summary>A chardev as <c>GET</c> shows it (QEMU's <c>query-chardev</c> and more).</summary>
+/// <summary>A chardev as <c>GET</c> shows it (QEMU's <c>query-chardev</c> and more); <c>node</c>: the node that owns it in a cluster (null on a single node).</summary>
 public sealed record ChardevResponse(
     [property: Required] string Id,
     [property: Required] BackendOptions Backend,
@@ -30,9 +30,14 @@ public sealed record ChardevResponse(
     bool AuditInput,
     string? Writer,
     bool Record,
-    int RecordMaxBytes)
+    int RecordMaxBytes,
+    string? Node = null)
 {
-    public static ChardevResponse From(Chardev chardev) => new(
+    public static ChardevResponse From(Chardev chardev) => From(chardev, null);
+
+    /// <param name="chardev">A chardev of this node.</param>
+    /// <param name="node">This node's name in its cluster; null on a single node.</param>
+    public static ChardevResponse From(Chardev chardev, string? node) => new(
         chardev.Id,
         chardev.Definition.Backend!,
         chardev.Definition.Logfile,
@@ -56,7 +61,8 @@ public sealed record ChardevResponse(
         chardev.Definition.AuditInput,
         chardev.Writer,
         chardev.Definition.Record,
-        chardev.Definition.RecordMaxBytes);
+        chardev.Definition.RecordMaxBytes,
+        node);
 }
 
 /// <summary>Bytes to write into the device (QEMU's <c>ringbuf-write</c>).</summary>

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using CharWeb.Api.Tests.Hubs;
+
+namespace CharWeb.Api.Tests.Cluster;
+
+/// <summary>Two nodes on one Redis list each other's chardevs, keep ids unique, and notice a dead node.</summary>
+public sealed class ClusterDirectoryTests
+{
+    [Fact]
+    public async Task NodeAListsNodeBsChardevsWithNodeB()
+    {
+        await using var cluster = await ClusterNodes.StartAsync("a", "b");
+        using (var created = await ClusterNodes.CreateAsync(cluster["b"], """{"id": "rb-on-b", "backend": {"type": "ringbuf", "size": 4096}}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        using (var written = await cluster["b"].Http.PostAsJsonAsync("/api/chardevs/rb-on-b/write", new { data = "hello" }, CharWebServer.Timeout()))
+        {
+            Assert.Equal(HttpStatusCode.OK, written.StatusCode);
+        }
+
+        // Stats reach the directory with the next heartbeat of b.
+        JsonObject? listed = null;
+        await HubConsole.UntilAsync(
+            async () => (listed = await ClusterNodes.ListedAsync(cluster["a"], "rb-on-b")) is not null && listed["stats"]!["inputBytes"]!.GetValue<long>() == 5,
+            "a lists b's rb-on-b with the 5 bytes written into it");
+
+        Assert.Equal("b", listed!["node"]!.GetValue<string>());
+        Assert.Equal("open", listed["state"]!.GetValue<string>());
+        Assert.Equal("ringbuf", listed["backend"]!["type"]!.GetValue<string>());
+        var onA = await ClusterNodes.ListAsync(cluster["a"]);
+        Assert.Equal("a", onA.Single(c => c!["id"]!.GetValue<string>() == "demo-a")!["node"]!.GetValue<string>());
+        Assert.Equal("b", onA.Single(c => c!["id"]!.GetValue<string>() == "demo-b")!["node"]!.GetValue<string>());
+
+        // Removed on b: gone from a's list too.
+        using (var removed = await cluster["b"].Http.DeleteAsync("/api/chardevs/rb-on-b", CharWebServer.Timeout()))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        }
+
+        await HubConsole.UntilAsync(async () => await ClusterNodes.ListedAsync(cluster["a"], "rb-on-b") is null, "a no longer lists the removed rb-on-b");
+    }
+
+    [Fact]
+    public async Task AnIdTakenOnOneNodeIsAConflictOnAnother()
+    {
+        await using var cluster = await ClusterNodes.StartAsync("a", "b");
+        using (var created = await ClusterNodes.CreateAsync(cluster["b"], """{"id": "shared", "backend": {"type": "null"}}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        using (var duplicate = await ClusterNodes.CreateAsync(cluster["a"], """{"id": "shared", "backend": {"type": "ringbuf"}}"""))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
+            var problem = await Problem.ReadAsync(duplicate);
+            Assert.Contains("node 'b'", Assert.Single(problem.Errors["id"]));
+        }
+
+        // Nothing half-created on a: not there, and its own list shows only b's.
+        using (var onA = await cluster["a"].Http.GetAsync("/api/chardevs/shared", CharWebServer.Timeout()))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, onA.StatusCode);
+        }
+
+        var listed = (await ClusterNodes.ListAsync(cluster["a"])).Where(c => c!["id"]!.GetValue<string>() == "shared").ToList();
+        Assert.Equal("b", Assert.Single(listed)!["node"]!.GetValue<string>());
+
+        // Removed on b, the id is free for a.
+        using (var removed = await cluster["b"].Http.DeleteAsync("/api/chardevs/shared", CharWebServer.Timeout()))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        }
+
+        using var again = await ClusterNodes.CreateAsync(cluster["a"], """{"id": "shared", "backend": {"type": "ringbuf"}}""");
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.Equal("a", (await again.Content.ReadFromJsonAsync<JsonObject>(CharWebServer.Timeout()))!["node"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AFailedCreateGivesTheIdBack()
+    {
+        await using var cluster = await ClusterNodes.StartAsync("a", "b");
+        // A socket server on the port a's own HTTP listens on: valid, so the id is reserved, then its bind fails.
+        var taken = cluster["a"].BaseAddress.Port;
+        using (var refused = await ClusterNodes.CreateAsync(cluster["a"], $$$"""{"id": "flaky", "backend": {"type": "socket", "addr": {"type": "inet", "host": "127.0.0.1", "port": {{{taken}}}, "server": true}}"""))
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        }
+
+        using var onB = await ClusterNodes.CreateAsync(cluster["b"], """{"id": "flaky", "backend": {"type": "null"}}""");
+        Assert.Equal(HttpStatusCode.Created, onB.StatusCode);
+    }
+
+    [Fact]
+    public async Task AKilledNodesChardevsAreUnreachableWithinTenSeconds()
+    {
+        await using var cluster = await ClusterNodes.StartAsync("a", "b");
+        await HubConsole.UntilAsync(
+            async () => (await ClusterNodes.ListedAsync(cluster["a"], "demo-b"))?["state"]?.GetValue<string>() == "open",
+            "a lists b's demo-b open");
+
+        await cluster["b"].KillAsync();
+        var killed = Stopwatch.StartNew();
+        await HubConsole.UntilAsync(
+            async () => (await ClusterNodes.ListedAsync(cluster["a"], "demo-b"))?["state"]?.GetValue<string>() == "unreachable",
+            "a lists the killed b's demo-b unreachable",
+            seconds: 10);
+
+        Assert.True(killed.Elapsed < TimeSpan.FromSeconds(10), $"took {killed.Elapsed}");
+        var demoA = await ClusterNodes.ListedAsync(cluster["a"], "demo-a");
+        Assert.Equal("open", demoA!["state"]!.GetValue<string>());
+    }
+}

@@ -122,6 +122,7 @@ public static class CharWebApp
         app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseCharWebCluster();
 
         app.MapBackendEndpoints();
         app.MapChardevEndpoints();

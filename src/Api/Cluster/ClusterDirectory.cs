@@ -29,6 +29,21 @@ internal sealed partial class ClusterDirectory(
         return NodeNames.IsValid(node) ? node : throw ChardevException.Invalid("node", $"'{node}' is not a node name ({NodeNames.Rule})");
     }
 
+    public async Task<string?> OwnerOfAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            string? holder = await redis.Database.HashGetAsync(redis.Keys.Ids, id).WaitAsync(cancellationToken);
+            return holder == Self ? null : holder;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Without the directory only this node's own chardevs are served.
+            LogListFailed(ex);
+            return null;
+        }
+    }
+
     public async Task<IReadOnlyList<ChardevResponse>> OthersAsync(CancellationToken cancellationToken)
     {
         var keys = redis.Keys;

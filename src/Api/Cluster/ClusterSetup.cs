@@ -33,4 +33,13 @@ internal static class ClusterSetup
         services.AddHostedService<DirectoryWriter>();
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, NodeIdentityHandler>(NodeIdentityHandler.SchemeName, null);
     }
+
+    /// <summary>After authorization: a request for another node's chardev has passed this node's route checks before it goes there.</summary>
+    public static void UseCharWebCluster(this WebApplication app)
+    {
+        if (ClusterSettings.IsEnabled(app.Configuration))
+        {
+            app.UseMiddleware<OwnerForwarding>();
+        }
+    }
 }

@@ -19,6 +19,9 @@ public interface IClusterNodes
     /// </summary>
     string? Elsewhere(string? node);
 
+    /// <summary>The node other than this one that holds chardev <paramref name="id"/>; null: none does (this node answers).</summary>
+    Task<string?> OwnerOfAsync(string id, CancellationToken cancellationToken);
+
     /// <summary>The chardevs of the other nodes, as the directory lists them (<c>unreachable</c> where the owner's heartbeat stopped).</summary>
     Task<IReadOnlyList<ChardevResponse>> OthersAsync(CancellationToken cancellationToken);
 
@@ -34,6 +37,8 @@ internal sealed class SingleNode : IClusterNodes
     public string? Elsewhere(string? node) => node is null
         ? null
         : throw ChardevException.Invalid("node", $"this server is not part of a cluster (CharWeb:Cluster:Redis is not set); leave node out");
+
+    public Task<string?> OwnerOfAsync(string id, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 
     public Task<IReadOnlyList<ChardevResponse>> OthersAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ChardevResponse>>([]);
 

@@ -31,8 +31,10 @@ internal sealed partial class NodeForwarder(IHttpForwarder forwarder, SignedIden
             http.Request.ContentLength = bytes.Length;
         }
 
-        var signed = identity.Sign(http.User, node, http.Request.Method, http.Request.Path + http.Request.QueryString);
-        var error = await forwarder.SendAsync(http, url, _client, Config, new SignedIdentityTransformer(signed));
+        // A token in the URL (a browser's WebSocket) stays here like the Authorization header.
+        var query = QueryString.Create(http.Request.Query.Where(q => !Access.Credentials.QueryNames.Contains(q.Key, StringComparer.OrdinalIgnoreCase)));
+        var signed = identity.Sign(http.User, node, http.Request.Method, http.Request.Path + query);
+        var error = await forwarder.SendAsync(http, url, _client, Config, new SignedIdentityTransformer(signed, query));
         if (error == ForwarderError.None)
         {
             LogForwarded(http.Request.Method, http.Request.Path, node, http.Response.StatusCode);
@@ -50,7 +52,7 @@ internal sealed partial class NodeForwarder(IHttpForwarder forwarder, SignedIden
     public void Dispose() => _client.Dispose();
 
     /// <summary>YARP's default copy of the request, less what must not cross: the caller's credentials and cookies, browser and proxy headers this node has judged, any identity the caller made up.</summary>
-    private sealed class SignedIdentityTransformer(string signed) : HttpTransformer
+    private sealed class SignedIdentityTransformer(string signed, QueryString query) : HttpTransformer
     {
         private static readonly string[] Dropped =
         [
@@ -61,6 +63,7 @@ internal sealed partial class NodeForwarder(IHttpForwarder forwarder, SignedIden
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
             await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, httpContext.Request.Path, query);
             foreach (var header in Dropped)
             {
                 proxyRequest.Headers.Remove(header);

@@ -27,7 +27,7 @@ internal sealed class SignedIdentity(IOptions<ClusterSettings> settings, TimePro
     public string Sign(ClaimsPrincipal user, string target, string method, string path)
     {
         var caller = new ForwardedCaller(
-            user.UserName(), Identity.Name(user.Role() ?? Role.Viewer), user.Groups(), user.Via(), settings.Value.Node!, target,
+            user.UserName(), Identity.Name(user.Role() ?? throw new InvalidOperationException("only a caller with a role is forwarded")), user.Groups(), user.Via(), settings.Value.Node!, target,
             time.GetUtcNow().ToUnixTimeMilliseconds(), method, path, Base64Url(RandomNumberGenerator.GetBytes(16)));
         var payload = Base64Url(JsonSerializer.SerializeToUtf8Bytes(caller, ClusterJson.Options));
         return $"{Version}.{payload}.{Base64Url(Mac(payload))}";

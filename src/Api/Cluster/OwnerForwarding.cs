@@ -15,7 +15,9 @@ internal sealed partial class OwnerForwarding(RequestDelegate next, ChardevRegis
 
     public async Task InvokeAsync(HttpContext http)
     {
-        if (ChardevOf(http) is not { } id || registry.TryGet(id, out _) || await nodes.OwnerOfAsync(id, http.RequestAborted) is not { } node)
+        // A request another node forwarded is answered here, never sent on: one hop, so no two directories that disagree make a loop.
+        if (http.User.HasClaim(c => c.Type == NodeIdentityHandler.OriginClaim)
+            || ChardevOf(http) is not { } id || registry.TryGet(id, out _) || await nodes.OwnerOfAsync(id, http.RequestAborted) is not { } node)
         {
             await next(http);
             return;

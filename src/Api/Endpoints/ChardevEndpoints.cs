@@ -94,6 +94,12 @@ internal static class ChardevEndpoints
     {
         if (nodes.Elsewhere(definition.Node) is { } node)
         {
+            // One hop: a create another node forwarded is made here or refused, never sent on.
+            if (http.User.HasClaim(c => c.Type == NodeIdentityHandler.OriginClaim))
+            {
+                throw ChardevException.Invalid("node", $"was forwarded to node '{nodes.Self}' and is not sent on to '{node}'");
+            }
+
             // The owner gets what this node understood, so both judge the same request.
             await nodes.ForwardAsync(http, node, JsonSerializer.SerializeToUtf8Bytes(definition, json.Value.SerializerOptions), cancellationToken);
             if (http.Response.StatusCode == StatusCodes.Status201Created)

@@ -95,22 +95,35 @@ public sealed class ClusterDirectoryTests
     }
 
     [Fact]
-    public async Task AKilledNodesChardevsAreUnreachableWithinTenSeconds()
+    public async Task AKilledNodesChardevsAreUnreachableWithinTenSecondsAndBackWhenItIs()
     {
         await using var cluster = await ClusterNodes.StartAsync("a", "b");
+        using (var created = await ClusterNodes.CreateAsync(cluster["b"], """{"id": "kept", "backend": {"type": "null"}}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
         await HubConsole.UntilAsync(
-            async () => (await ClusterNodes.ListedAsync(cluster["a"], "demo-b"))?["state"]?.GetValue<string>() == "open",
-            "a lists b's demo-b open");
+            async () => (await ClusterNodes.ListedAsync(cluster["a"], "kept"))?["state"]?.GetValue<string>() == "open",
+            "a lists b's kept open");
 
         await cluster["b"].KillAsync();
         var killed = Stopwatch.StartNew();
         await HubConsole.UntilAsync(
-            async () => (await ClusterNodes.ListedAsync(cluster["a"], "demo-b"))?["state"]?.GetValue<string>() == "unreachable",
-            "a lists the killed b's demo-b unreachable",
+            async () => (await ClusterNodes.ListedAsync(cluster["a"], "kept"))?["state"]?.GetValue<string>() == "unreachable",
+            "a lists the killed b's kept unreachable",
             seconds: 10);
 
         Assert.True(killed.Elapsed < TimeSpan.FromSeconds(10), $"took {killed.Elapsed}");
-        var demoA = await ClusterNodes.ListedAsync(cluster["a"], "demo-a");
-        Assert.Equal("open", demoA!["state"]!.GetValue<string>());
+        Assert.Equal("unreachable", (await ClusterNodes.ListedAsync(cluster["a"], "demo-b"))!["state"]!.GetValue<string>());
+        Assert.Equal("open", (await ClusterNodes.ListedAsync(cluster["a"], "demo-a"))!["state"]!.GetValue<string>());
+
+        // Back with its data folder: its stored chardev is listed open again, and still b's.
+        await cluster.StartNodeAsync("b");
+        await HubConsole.UntilAsync(
+            async () => (await ClusterNodes.ListedAsync(cluster["a"], "kept"))?["state"]?.GetValue<string>() == "open",
+            "a lists the restarted b's kept open again");
+        using var duplicate = await ClusterNodes.CreateAsync(cluster["a"], """{"id": "kept", "backend": {"type": "null"}}""");
+        Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
     }
 }

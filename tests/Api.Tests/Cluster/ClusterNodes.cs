@@ -13,6 +13,7 @@ public sealed class ClusterNodes : IAsyncDisposable
     public const string Secret = "a-test-secret-that-is-long-enough-0123456789";
 
     private readonly Dictionary<string, PublishedServer> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string DataDir, int Port)> _places = new(StringComparer.Ordinal);
 
     private ClusterNodes(RedisServer redis) => Redis = redis;
 
@@ -52,9 +53,20 @@ public sealed class ClusterNodes : IAsyncDisposable
         ["CharWeb__Chardevs__0__Id"] = "demo-" + node,
     };
 
+    /// <summary>Starts <paramref name="node"/>; one started before comes back with its data folder and port.</summary>
     public async Task<PublishedServer> StartNodeAsync(string node)
     {
-        var server = await PublishedServer.StartAsync(Directory.CreateTempSubdirectory($"charweb-node-{node}-").FullName, Settings(node, CharWebServer.FreePort()));
+        if (!_places.TryGetValue(node, out var place))
+        {
+            _places[node] = place = (Directory.CreateTempSubdirectory($"charweb-node-{node}-").FullName, CharWebServer.FreePort());
+        }
+
+        if (_nodes.Remove(node, out var before))
+        {
+            await before.DisposeAsync();
+        }
+
+        var server = await PublishedServer.StartAsync(place.DataDir, Settings(node, place.Port));
         _nodes[node] = server;
         return server;
     }

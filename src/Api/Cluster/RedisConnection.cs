@@ -20,6 +20,10 @@ internal sealed partial class RedisConnection(IOptions<ClusterSettings> settings
     {
         var options = ConfigurationOptions.Parse(settings.Value.Redis!);
         options.AbortOnConnectFail = false;
+        // While Redis is away a call fails at once rather than queueing: this node goes on serving its own chardevs.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        // Back within seconds of Redis, so the directory is rebuilt soon after.
+        options.ReconnectRetryPolicy = new ExponentialRetry(500, 5000);
         options.ClientName = "charweb-" + settings.Value.Node;
         _multiplexer = await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(cancellationToken);
         _multiplexer.ConnectionFailed += (_, e) => LogLost(e.EndPoint?.ToString(), e.FailureType, e.Exception);

@@ -126,4 +126,39 @@ public sealed class ClusterDirectoryTests
         using var duplicate = await ClusterNodes.CreateAsync(cluster["a"], """{"id": "kept", "backend": {"type": "null"}}""");
         Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
     }
+
+    [Fact]
+    public async Task WithRedisDownEachNodeServesItsOwnAndTheDirectoryIsRebuiltWhenRedisIsBack()
+    {
+        await using var cluster = await ClusterNodes.StartAsync("a", "b");
+        await HubConsole.UntilAsync(async () => await ClusterNodes.ListedAsync(cluster["a"], "demo-b") is not null, "a lists b's demo-b");
+
+        await cluster.StopRedisAsync();
+        var own = Stopwatch.StartNew();
+        Assert.NotNull(await ClusterNodes.ListedAsync(cluster["a"], "demo-a"));
+        Assert.True(own.Elapsed < TimeSpan.FromSeconds(2), $"a listed its own chardevs only after {own.Elapsed} without Redis");
+        using (var written = await cluster["b"].Http.PostAsJsonAsync("/api/chardevs/demo-b/write", new { data = "still here" }, CharWebServer.Timeout()))
+        {
+            Assert.Equal(HttpStatusCode.OK, written.StatusCode);
+        }
+
+        // Without Redis no node can tell whether an id is free elsewhere: refused, saying why.
+        using (var refused = await ClusterNodes.CreateAsync(cluster["a"], """{"id": "blind", "backend": {"type": "null"}}"""))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("urn:charweb:problem:cluster-unavailable", (await Problem.ReadAsync(refused)).Type);
+        }
+
+        // An empty Redis: both nodes put their chardevs and ids back.
+        await cluster.StartRedisAsync();
+        await HubConsole.UntilAsync(
+            async () => (await ClusterNodes.ListedAsync(cluster["a"], "demo-b"))?["state"]?.GetValue<string>() == "open", "a lists b's demo-b again");
+        // b claims its ids back before it lists its chardevs, so by now the id is b's.
+        using (var duplicate = await ClusterNodes.CreateAsync(cluster["a"], """{"id": "demo-b", "backend": {"type": "null"}}"""))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
+        }
+
+        Assert.Null(await ClusterNodes.ListedAsync(cluster["a"], "blind"));
+    }
 }

@@ -17,7 +17,13 @@ public sealed class ClusterNodes : IAsyncDisposable
 
     private ClusterNodes(RedisServer redis) => Redis = redis;
 
-    public RedisServer Redis { get; }
+    public RedisServer Redis { get; private set; }
+
+    /// <summary>Kills Redis (it keeps nothing: no snapshot, no append-only file).</summary>
+    public async Task StopRedisAsync() => await Redis.DisposeAsync();
+
+    /// <summary>A new, empty Redis where the old one was.</summary>
+    public async Task StartRedisAsync() => Redis = await RedisServer.StartAsync(Redis.Port);
 
     public PublishedServer this[string node] => _nodes[node];
 

@@ -6,6 +6,7 @@ namespace CharWeb.Api.Tests.Cluster;
 public sealed class RedisServer : IAsyncDisposable
 {
     private readonly Process _process;
+    private bool _disposed;
 
     private RedisServer(Process process, int port)
     {
@@ -18,9 +19,10 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>The StackExchange.Redis connection string of this server.</summary>
     public string Connection => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>Starts a Redis, on <paramref name="port"/> if given (one that comes back where it was), else on a free port.</summary>
+    public static async Task<RedisServer> StartAsync(int? port = null)
     {
-        var port = CharWebServer.FreePort();
+        port ??= CharWebServer.FreePort();
         var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" })
         {
@@ -37,7 +39,7 @@ public sealed class RedisServer : IAsyncDisposable
                 {
                     _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
                     _ = process.StandardError.BaseStream.CopyToAsync(Stream.Null);
-                    return new RedisServer(process, port);
+                    return new RedisServer(process, port.Value);
                 }
             }
 
@@ -53,6 +55,12 @@ public sealed class RedisServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill();

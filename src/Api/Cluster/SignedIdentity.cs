@@ -62,7 +62,7 @@ internal sealed class SignedIdentity(IOptions<ClusterSettings> settings, TimePro
         var skew = Math.Abs(time.GetUtcNow().ToUnixTimeMilliseconds() - (caller?.Time ?? 0));
         reason = caller switch
         {
-            null or { Name: null } or { Groups: null } or { Nonce: not { Length: >= 16 } } => $"{Header} carries no caller",
+            null or { Name: null } or { Groups: null } or { Via: null } or { Origin: null } or { Nonce: not { Length: >= 16 } } => $"{Header} carries no caller",
             _ when caller.Target != settings.Value.Node => $"{Header} was signed for node '{caller.Target}', not this one",
             _ when caller.Method != method || caller.Path != path => $"{Header} was signed for {caller.Method} {caller.Path}, not {method} {path}",
             _ when skew > settings.Value.SignatureSeconds * 1000L => $"{Header} is {skew / 1000} s away from this node's clock (valid for {settings.Value.SignatureSeconds} s)",

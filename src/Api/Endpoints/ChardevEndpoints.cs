@@ -75,7 +75,8 @@ internal static class ChardevEndpoints
 
     private static async Task<Ok<List<ChardevResponse>>> ListAsync(ChardevRegistry registry, IClusterNodes nodes, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        var listed = registry.All.Where(user.MaySee).Select(c => ChardevResponse.From(c, nodes.Self)).ToList();
+        var local = registry.All;
+        var listed = local.Where(user.MaySee).Select(c => ChardevResponse.From(c, nodes.Self)).ToList();
         var others = await nodes.OthersAsync(cancellationToken);
         if (others.Count == 0)
         {
@@ -83,7 +84,7 @@ internal static class ChardevEndpoints
         }
 
         // An id this node has is served here, whatever another node lists under it.
-        var here = registry.All.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        var here = local.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         listed.AddRange(others.Where(c => !here.Contains(c.Id) && user.RoleOn(c.Access) is not null));
         listed.Sort((a, b) => StringComparer.Ordinal.Compare(a.Id, b.Id) is var byId and not 0 ? byId : StringComparer.Ordinal.Compare(a.Node, b.Node));
         return TypedResults.Ok(listed);

@@ -42,6 +42,8 @@ public static class CharWebApp
         services.AddSerilog(
             // ASP.NET Core's request-start lines carry the full URL, and with it a hub's access_token: off unless configured on.
             (provider, logger) => logger.MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", Serilog.Events.LogEventLevel.Warning)
+                // SignalR logs every refused hub call as an error; a HubException is the caller's answer, logged by ChardevHubFilter.
+                .Filter.ByExcluding(ChardevHubFilter.IsRefusalLoggedAsError)
                 .ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(provider).Enrich.FromLogContext(),
             preserveStaticLogger: true);
 

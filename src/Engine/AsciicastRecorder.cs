@@ -9,10 +9,12 @@ namespace CharWeb.Engine;
 /// <summary>
 /// <c>record: true</c>: the chardev's output as an asciicast v2 recording (a header line, then
 /// <c>[seconds, "o", text]</c> and <c>[seconds, "r", "COLSxROWS"]</c> lines), in <c>records/ID.cast</c>
-/// under the data folder. Past <c>recordMaxBytes</c> the file is rotated to <c>ID-YYYYMMDD-HHMMSS.cast</c>
-/// and a new one starts with its own header, so every file plays on its own.
+/// under the data folder. Past <c>recordMaxBytes</c> the file is rotated as logs are, to <c>ID.cast-YYYYMMDD-HHMMSS</c>
+/// (<see cref="RotatedLogs"/>; the newest <c>recordMaxFiles</c> are kept), and a new one starts with its own header,
+/// so every file plays on its own. The current file always ends in <c>.cast</c> and a rotated one never does, so
+/// no chardev's id can name another's rotated recording.
 /// </summary>
-internal sealed class AsciicastRecorder(string chardevId, PathPolicy paths, long maxBytes, (int Cols, int Rows) size, TimeProvider time) : IDisposable
+internal sealed class AsciicastRecorder(string chardevId, PathPolicy paths, RecordSettings settings, (int Cols, int Rows) size, TimeProvider time) : IDisposable
 {
     public const string Folder = "records";
 
@@ -148,7 +150,7 @@ internal sealed class AsciicastRecorder(string chardevId, PathPolicy paths, long
     private void WriteEvent(string code, ReadOnlySpan<char> text)
     {
         Build(code, text);
-        if (_written > _headerBytes && _written + _line.WrittenCount > maxBytes)
+        if (_written > _headerBytes && _written + _line.WrittenCount > settings.MaxBytes)
         {
             // This event would pass recordMaxBytes: it opens the next file instead, at that file's time 0.
             _file!.Dispose();
@@ -185,8 +187,14 @@ internal sealed class AsciicastRecorder(string chardevId, PathPolicy paths, long
 
     private void Rotate()
     {
-        var stamp = time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-        paths.RenameAside("record", Path, Enumerable.Range(1, 1000).Select(n => n == 1 ? $"{chardevId}-{stamp}.cast" : $"{chardevId}-{stamp}-{n}.cast"));
+        var name = System.IO.Path.GetFileName(Path);
+        using var folder = paths.OpenFolderOf("record", Path);
+        if (ConfinedFile.Describe(folder, name) is { IsRegular: true })
+        {
+            RotatedLogs.Rename(folder, name, time.GetUtcNow());
+        }
+
+        RotatedLogs.Prune(folder, name, settings.MaxFiles);
         _file = null;
     }
 }

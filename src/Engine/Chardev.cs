@@ -206,7 +206,7 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
 
             if (Definition.Record)
             {
-                _output.StartRecording(new AsciicastRecorder(Id, _context.Paths, Definition.RecordMaxBytes, _backend.TerminalSize, _context.Time));
+                _output.StartRecording(new AsciicastRecorder(Id, _context.Paths, RecordSettings.Of(Definition), _backend.TerminalSize, _context.Time));
             }
 
             _backend.Creating = creating;

@@ -57,14 +57,23 @@ public sealed record ChardevDefinition
     /// <summary>With <c>logMaxBytes</c>: rotated logs kept, the oldest removed beyond it (logrotate's <c>rotate</c>); null: 10.</summary>
     [Range(1, MaxLogMaxFiles)]
     public int? LogMaxFiles { get; init; }
+
     /// <summary>Keep an asciicast v2 recording of the output (with timing and resizes) in <c>records/ID.cast</c> under the data folder.</summary>
     [DefaultValue(false)]
     public bool Record { get; init; }
 
-    /// <summary>Size at which the recording is rotated to <c>ID-YYYYMMDD-HHMMSS.cast</c> and a new one starts.</summary>
+    /// <summary>
+    /// Size at which the recording is rotated, as logs are, to <c>ID.cast-YYYYMMDD-HHMMSS</c> (UTC) and a new one
+    /// starts with its own header (a restart rotates too: one header per file).
+    /// </summary>
     [DefaultValue(DefaultRecordMaxBytes)]
     [Range(MinRecordMaxBytes, int.MaxValue)]
     public int RecordMaxBytes { get; init; } = DefaultRecordMaxBytes;
+
+    /// <summary>Rotated recordings kept, the oldest removed beyond it (logrotate's <c>rotate</c>).</summary>
+    [DefaultValue(DefaultLogMaxFiles)]
+    [Range(1, MaxLogMaxFiles)]
+    public int RecordMaxFiles { get; init; } = DefaultLogMaxFiles;
 
     /// <summary>Bytes of recent output kept and replayed to a console when it attaches.</summary>
     [DefaultValue(0)]

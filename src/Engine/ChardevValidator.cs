@@ -21,6 +21,11 @@ public static partial class ChardevValidator
             errors.Add(new FieldError("recordMaxBytes", $"must be at least {ChardevDefinition.MinRecordMaxBytes}, got {definition.RecordMaxBytes}"));
         }
 
+        if (definition.RecordMaxFiles is < 1 or > ChardevDefinition.MaxLogMaxFiles)
+        {
+            errors.Add(new FieldError("recordMaxFiles", $"must be between 1 and {ChardevDefinition.MaxLogMaxFiles}, got {definition.RecordMaxFiles}"));
+        }
+
         if (definition.Logfile is not null && context.Paths.Resolve("logfile", definition.Logfile, errors) is { } logfile && RotatedLogs.LooksRotated(Path.GetFileName(logfile)))
         {
             errors.Add(new FieldError("logfile", $"'{Path.GetFileName(logfile)}' ends as a rotated log's name does (-YYYYMMDD-HHMMSS); name the log itself"));

@@ -103,7 +103,8 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         { "POST", "/api/chardevs", """{"id": "x", "record": true, "recordMaxBytes": 100, "backend": {"type": "null"}}""", 400, "recordMaxBytes", "at least 4096" },
         { "GET", "/api/chardevs/existing/recording?from=5&to=1", null, 400, "from", "must not be after 'to'" },
         { "GET", "/api/chardevs/existing/recording?from=-1", null, 400, "from", "0 or more" },
-        { "GET", "/api/chardevs/existing/recording", null, 404, "record", "is not set for this chardev" },
+        { "GET", "/api/chardevs/existing/recording", null, 409, "record", "is not set for this chardev" },
+        { "GET", "/api/chardevs/recorded/recordings/..%2Fcharweb.db", null, 400, "name", "a name is never a path" },
         { "POST", "/api/chardevs", """{"id": "x", "logfile": "records/recorded.cast", "backend": {"type": "null"}}""", 409, "logfile", "already used by chardev 'recorded'" },
     };
 

@@ -32,13 +32,18 @@ public sealed class CharWebServer : IAsyncDisposable
         CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken, new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token).Token;
 
     /// <summary>Starts a server; <paramref name="contentRoot"/> defaults to an empty folder, so no appsettings.json applies.</summary>
-    public static async Task<CharWebServer> StartAsync(string? dataDir = null, IDictionary<string, string?>? settings = null, string? contentRoot = null, int port = 0)
+    public static async Task<CharWebServer> StartAsync(
+        string? dataDir = null, IDictionary<string, string?>? settings = null, string? contentRoot = null, int port = 0, Action<WebApplicationBuilder>? configure = null)
     {
         dataDir ??= Directory.CreateTempSubdirectory("charweb-api-").FullName;
         contentRoot ??= Directory.CreateTempSubdirectory("charweb-root-").FullName;
         var app = CharWebApp.Create(
             [$"--urls=http://127.0.0.1:{port}", $"--contentRoot={contentRoot}", $"--CharWeb:DataDir={dataDir}"],
-            builder => builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>()));
+            builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
+                configure?.Invoke(builder);
+            });
         await app.StartAsync(Timeout());
         return new CharWebServer(app, dataDir);
     }

@@ -76,8 +76,8 @@ public sealed class AsciicastRecorderTests
         }
 
         var folder = Path.Combine(engine.DataDir, "records");
-        var rotated = Path.Combine(folder, "dev-20261125-120036.cast");
-        Assert.Equal(["dev-20261125-120036.cast", "dev.cast"], Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+        var rotated = Path.Combine(folder, "dev.cast-20261125-120036");
+        Assert.Equal(["dev.cast", "dev.cast-20261125-120036"], Directory.GetFiles(folder).Select(Path.GetFileName).Order());
         var first = Read(rotated);
         var second = Read(Path.Combine(folder, "dev.cast"));
         Assert.True(new FileInfo(rotated).Length <= ChardevDefinition.MinRecordMaxBytes, "the rotated file stays within recordMaxBytes");
@@ -108,8 +108,46 @@ public sealed class AsciicastRecorderTests
         }
 
         var folder = Path.Combine(dataDir, "records");
-        Assert.Equal([(2.0, "o", "before")], Read(Path.Combine(folder, "dev-20261125-120000.cast")).Events);
+        Assert.Equal([(2.0, "o", "before")], Read(Path.Combine(folder, "dev.cast-20261125-120000")).Events);
         Assert.Equal([(5.0, "o", "after")], Read(Path.Combine(folder, "dev.cast")).Events);
+    }
+
+    [Fact]
+    public async Task RotatedRecordingsBeyondRecordMaxFilesAreRemovedOldestFirst()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var chardev = await RecordAsync(engine, maxBytes: ChardevDefinition.MinRecordMaxBytes, maxFiles: 2);
+        var line = new string('y', 1899) + "\n";
+
+        // Two of these events and the header fit in 4096 bytes, a third does not: every second event rotates.
+        for (var i = 0; i < 10; i++)
+        {
+            engine.Time.Advance(TimeSpan.FromSeconds(1));
+            await WriteAsync(chardev, Encoding.UTF8.GetBytes(line));
+        }
+
+        var folder = Path.Combine(engine.DataDir, "records");
+        Assert.Equal(["dev.cast", "dev.cast-20261125-120007", "dev.cast-20261125-120009"], Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+        Assert.Equal(2, Read(Path.Combine(folder, "dev.cast-20261125-120007")).Events.Count);
+        Assert.Equal([9.0 - 9, 10.0 - 9], Read(Path.Combine(folder, "dev.cast")).Events.Select(e => e.Time));
+    }
+
+    [Fact]
+    public async Task RotationsWithinOneSecondKeepTheNewestWhenOlderOnesArePruned()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var chardev = await RecordAsync(engine, maxBytes: ChardevDefinition.MinRecordMaxBytes, maxFiles: 2);
+        var lines = Enumerable.Range(0, 10).Select(i => new string((char)('a' + i), 1899) + "\n").ToList();
+        foreach (var line in lines)
+        {
+            await WriteAsync(chardev, Encoding.UTF8.GetBytes(line));
+        }
+
+        // Four rotations in one second: -2, -3, -4 follow the first, which was pruned; a freed lower name is never reused.
+        var folder = Path.Combine(engine.DataDir, "records");
+        Assert.Equal(["dev.cast", "dev.cast-20261125-120000-3", "dev.cast-20261125-120000-4"], Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+        var kept = new[] { "dev.cast-20261125-120000-3", "dev.cast-20261125-120000-4", "dev.cast" }.SelectMany(name => Read(Path.Combine(folder, name)).Events);
+        Assert.Equal(lines.Skip(4), kept.Select(e => e.Data));
     }
 
     [Fact]
@@ -121,9 +159,23 @@ public sealed class AsciicastRecorderTests
         Assert.Contains(error.Errors, e => e.Field == "recordMaxBytes");
     }
 
-    private static Task<Chardev> RecordAsync(EngineHarness engine, BackendOptions? backend = null, int maxBytes = ChardevDefinition.DefaultRecordMaxBytes) =>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(ChardevDefinition.MaxLogMaxFiles + 1)]
+    public async Task ARecordMaxFilesOutOfRangeIsRefusedNamingTheField(int maxFiles)
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var error = await Assert.ThrowsAsync<ChardevException>(() => engine.Registry.CreateAsync(
+            new ChardevDefinition { Id = "dev", Backend = new TestdevBackendOptions(), Record = true, RecordMaxFiles = maxFiles }, EngineHarness.Timeout()));
+        Assert.Contains(error.Errors, e => e.Field == "recordMaxFiles");
+        Assert.Empty(engine.Registry.All);
+    }
+
+    private static Task<Chardev> RecordAsync(
+        EngineHarness engine, BackendOptions? backend = null, int maxBytes = ChardevDefinition.DefaultRecordMaxBytes, int maxFiles = ChardevDefinition.DefaultLogMaxFiles) =>
         engine.Registry.CreateAsync(
-            new ChardevDefinition { Id = "dev", Backend = backend ?? new TestdevBackendOptions(), Record = true, RecordMaxBytes = maxBytes }, EngineHarness.Timeout());
+            new ChardevDefinition { Id = "dev", Backend = backend ?? new TestdevBackendOptions(), Record = true, RecordMaxBytes = maxBytes, RecordMaxFiles = maxFiles },
+            EngineHarness.Timeout());
 
     private static async Task WriteAsync(Chardev chardev, byte[] data) =>
         Assert.Equal(data.Length, await chardev.WriteAsync(data, EngineHarness.Timeout()));

@@ -31,6 +31,7 @@ public sealed record ChardevResponse(
     string? Writer,
     bool Record,
     int RecordMaxBytes,
+    int RecordMaxFiles,
     string? Node = null)
 {
     public static ChardevResponse From(Chardev chardev) => From(chardev, null);
@@ -62,6 +63,7 @@ public sealed record ChardevResponse(
         chardev.Writer,
         chardev.Definition.Record,
         chardev.Definition.RecordMaxBytes,
+        chardev.Definition.RecordMaxFiles,
         node);
 }
 

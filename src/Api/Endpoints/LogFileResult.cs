@@ -8,14 +8,14 @@ namespace CharWeb.Api.Endpoints;
 /// <c>Content-Range</c>); a range that lies outside the file is its 416, with <c>Content-Range: bytes */LENGTH</c>,
 /// answered as problem details naming the <c>Range</c> header rather than with an empty body.
 /// </summary>
-internal sealed class LogFileResult(LogSnapshot log, string contentType) : IResult
+internal sealed class LogFileResult(LogSnapshot log, string contentType, string? fileName = null) : IResult
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         await using (log)
         {
             var length = log.Length;
-            var file = TypedResults.File(log, contentType, log.Name, lastModified: log.Modified, enableRangeProcessing: true);
+            var file = TypedResults.File(log, contentType, fileName ?? log.Name, lastModified: log.Modified, enableRangeProcessing: true);
             await file.ExecuteAsync(httpContext);
             var response = httpContext.Response;
             if (response.StatusCode != StatusCodes.Status416RangeNotSatisfiable || response.HasStarted)

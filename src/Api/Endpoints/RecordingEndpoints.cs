@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using CharWeb.Api.Access;
 using CharWeb.Engine;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CharWeb.Api.Endpoints;
 
@@ -17,23 +16,39 @@ internal static class RecordingEndpoints
     /// <summary>About 31 years: later than any recording's end, and a bound OpenAPI can state.</summary>
     public const double MaxSeconds = 1e9;
 
-    public static void MapRecordingEndpoints(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/chardevs/{id}/recording", Download)
+    public static void MapRecordingEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/chardevs/{id}").WithTags("Consoles");
+
+        group.MapGet("/recording", (string id, [Range(0, MaxSeconds)] double? from, [Range(0, MaxSeconds)] double? to, ChardevRegistry registry, ClaimsPrincipal user) =>
+                Download(id, null, from, to, registry, user))
             .RequireRole(Role.Viewer)
             .WithName("DownloadRecording")
-            .WithTags("Consoles")
             .WithSummary("The chardev's current asciicast v2 recording; with from/to (seconds since its start) only the events in that range, re-based to start at 0.")
-            .Produces<string>(StatusCodes.Status200OK, ContentType)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithRecordingResponses();
+
+        group.MapGet("/recordings", (string id, ChardevRegistry registry, ClaimsPrincipal user) => TypedResults.Ok(user.Require(registry, id, Role.Viewer).Recordings()))
+            .RequireRole(Role.Viewer)
+            .WithName("ListRecordings")
+            .WithSummary("The chardev's recordings: the current one first, then the ones rotated away (recordMaxBytes, a restart), newest first.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        group.MapGet("/recordings/{name}", (string id, string name, [Range(0, MaxSeconds)] double? from, [Range(0, MaxSeconds)] double? to, ChardevRegistry registry, ClaimsPrincipal user) =>
+                Download(id, name, from, to, registry, user))
+            .RequireRole(Role.Viewer)
+            .WithName("DownloadRotatedRecording")
+            .WithSummary("One recording by its name from GET .../recordings (ID.cast, or ID.cast-YYYYMMDD-HHMMSS); from/to as for .../recording. Any other name is a 400.")
+            .WithRecordingResponses();
+    }
 
     /// <param name="id">The chardev.</param>
+    /// <param name="name">The recording (null: the current one).</param>
     /// <param name="from">Keep events at or after this many seconds since the recording's start; their times are re-based so the player starts at 0.</param>
     /// <param name="to">Keep events at or before this many seconds since the recording's start.</param>
     /// <param name="registry">The chardevs.</param>
     /// <param name="user">The caller.</param>
-    private static Results<FileStreamHttpResult, FileContentHttpResult> Download(
-        string id, [Range(0, MaxSeconds)] double? from, [Range(0, MaxSeconds)] double? to, ChardevRegistry registry, ClaimsPrincipal user)
+    private static IResult Download(string id, string? name, double? from, double? to, ChardevRegistry registry, ClaimsPrincipal user)
     {
         var chardev = user.Require(registry, id, Role.Viewer);
         var errors = new List<FieldError>();
@@ -55,27 +70,27 @@ internal static class RecordingEndpoints
             throw ChardevException.Invalid(errors);
         }
 
-        var path = chardev.RecordingPath;
-        FileStream stream;
-        try
-        {
-            stream = path is null ? throw new FileNotFoundException() : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        }
-        catch (FileNotFoundException)
-        {
-            throw new ChardevException(ChardevErrorKind.NotFound, $"chardev '{id}' has no recording", [new FieldError("record", "is not set for this chardev, or nothing is recorded yet")]);
-        }
-
+        // Opened beneath the data folder as logs are, and only as long as it was then: a recording under way is served consistent.
+        var recording = chardev.OpenRecording(name);
+        var fileName = recording.Name.EndsWith(".cast", StringComparison.Ordinal) ? recording.Name : recording.Name + ".cast";
         if (from is null && to is null)
         {
-            return TypedResults.File(stream, ContentType, $"{id}.cast");
+            return new LogFileResult(recording, ContentType, fileName);
         }
 
-        using (stream)
+        using (recording)
         {
-            return TypedResults.File(Slice(stream, from ?? 0, to ?? double.MaxValue), ContentType, $"{id}.cast");
+            return TypedResults.File(Slice(recording, from ?? 0, to ?? double.MaxValue), ContentType, fileName);
         }
     }
+
+    private static RouteHandlerBuilder WithRecordingResponses(this RouteHandlerBuilder route) => route
+        .Produces<string>(StatusCodes.Status200OK, ContentType)
+        .Produces<string>(StatusCodes.Status206PartialContent, ContentType)
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status416RangeNotSatisfiable);
 
     /// <summary>The header (with the terminal size in force at <paramref name="from"/>, and its time) and the events from <paramref name="from"/> to <paramref name="to"/>, times less <paramref name="from"/>.</summary>
     private static byte[] Slice(Stream cast, double from, double to)

@@ -1,23 +1,41 @@
 using CharWeb.Engine;
 using Microsoft.AspNetCore.SignalR;
+using Serilog.Events;
 
 namespace CharWeb.Api.Hubs;
 
-/// <summary>A refused hub call is an error the client can show (a <see cref="HubException"/>), never a dead connection.</summary>
-internal sealed class ChardevHubFilter : IHubFilter
+/// <summary>
+/// A refused hub call is an error the client can show (a <see cref="HubException"/>), never a dead connection,
+/// and a line of the server's log at information, not an error with a stack: it is the caller's mistake.
+/// </summary>
+internal sealed partial class ChardevHubFilter(ILogger<ChardevHubFilter> logger) : IHubFilter
 {
+    private const string Dispatcher = "\"Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher\"";
+
+    /// <summary>SignalR's own error line for a call that ended in a <see cref="HubException"/> (logged here instead).</summary>
+    public static bool IsRefusalLoggedAsError(LogEvent e) =>
+        e.Exception is HubException && e.Level >= LogEventLevel.Error
+        && e.Properties.TryGetValue("SourceContext", out var source) && source.ToString() == Dispatcher;
+
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         try
         {
             return await next(invocationContext);
         }
+        catch (HubException ex)
+        {
+            Refused(invocationContext.HubMethodName, invocationContext.Context.User?.Identity?.Name, ex.Message);
+            throw;
+        }
         catch (ChardevException ex)
         {
+            Refused(invocationContext.HubMethodName, invocationContext.Context.User?.Identity?.Name, ex.Message);
             throw new HubException(ex.Message);
         }
         catch (Access.AccessDeniedException ex)
         {
+            Refused(invocationContext.HubMethodName, invocationContext.Context.User?.Identity?.Name, ex.Message);
             throw new HubException(ex.Message);
         }
     }

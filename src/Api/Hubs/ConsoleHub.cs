@@ -28,8 +28,12 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
     private bool ReadOnlyConnection =>
         Context.GetHttpContext()?.Request.Query["readonly"].ToString() is "1" or "true";
 
-    /// <summary>Attaches this caller as a console: history first, then live output, in order, with events in between.</summary>
-    public async IAsyncEnumerable<byte[]> Attach(string id, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Attaches this caller as a console: history first, then live output, in order, with events in between.
+    /// Whatever refuses the attach does so here, before the stream starts, so it is the invocation's error
+    /// (a <see cref="HubException"/> the page shows), not a stream that failed on the server.
+    /// </summary>
+    public async Task<IAsyncEnumerable<byte[]>> Attach(string id, CancellationToken cancellationToken)
     {
         var load = ConnectionLoad.Of(Context);
         var max = limits.Value.Limits.MaxConsolesPerConnection;
@@ -60,9 +64,14 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
             throw;
         }
 
-        var caller = Clients.Caller;
         var actor = Actor;
         audit.Record(actor, "attach", id, detail: session.ReadOnly ? "read-only" : "read-write");
+        return Stream(id, session, load, actor, Clients.Caller, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<byte[]> Stream(
+        string id, ConsoleSession session, ConnectionLoad load, AuditActor actor, ISingleClientProxy caller, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         try
         {
             while (await session.ReadAsync(cancellationToken) is { } item)

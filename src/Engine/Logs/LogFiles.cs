@@ -13,13 +13,19 @@ public sealed record LogFileInfo(
     [property: Required] string Name, [property: Required] long Bytes, DateTimeOffset? From, [property: Required] DateTimeOffset To, [property: Required] bool Current);
 
 /// <summary>
-/// The logs of one chardev on disk, for reading: the current one and its rotated ones, found in the
-/// log's folder through its descriptor and opened beneath the allowed folder like every file CharWeb opens.
+/// The logs (or recordings) of one chardev on disk, for reading: the current one and its rotated ones, found in
+/// the folder through its descriptor and opened beneath the allowed folder like every file CharWeb opens.
 /// </summary>
-internal static class LogFiles
+/// <param name="Field">The chardev's field the files belong to (<c>logfile</c>, <c>record</c>), named by any refusal.</param>
+/// <param name="Noun">What one of them is called (<c>log</c>, <c>recording</c>); the route that lists them, under <c>/api/chardevs/{id}/</c>, is its plural.</param>
+internal sealed record LogFiles(string Field, string Noun)
 {
-    /// <summary>The current log first, then the rotated ones, newest first.</summary>
-    public static IReadOnlyList<LogFileInfo> List(PathPolicy paths, string fullPath)
+    public static readonly LogFiles Logs = new("logfile", "log");
+
+    public static readonly LogFiles Recordings = new("record", "recording");
+
+    /// <summary>The current file first, then the rotated ones, newest first.</summary>
+    public IReadOnlyList<LogFileInfo> List(PathPolicy paths, string fullPath)
     {
         var logName = Path.GetFileName(fullPath);
         using var folder = OpenFolder(paths, fullPath);
@@ -40,35 +46,35 @@ internal static class LogFiles
     /// Opens the log <paramref name="name"/> (null: the current one). Only the log's own name and the names of its
     /// rotated logs are taken: anything else is refused before any file is looked at, so a name is never a path.
     /// </summary>
-    public static LogSnapshot Open(string chardevId, PathPolicy paths, string fullPath, string? name)
+    public LogSnapshot Open(string chardevId, PathPolicy paths, string fullPath, string? name)
     {
         var logName = Path.GetFileName(fullPath);
         name ??= logName;
         if (name != logName && !RotatedLogs.TryParse(logName, name, out _))
         {
-            throw ChardevException.Invalid("name", $"must be '{logName}' or one of its rotated logs, '{logName}-YYYYMMDD-HHMMSS' (GET /api/chardevs/{chardevId}/logs lists them); a name is never a path");
+            throw ChardevException.Invalid("name", $"must be '{logName}' or one of its rotated {Noun}s, '{logName}-YYYYMMDD-HHMMSS' (GET /api/chardevs/{chardevId}/{Noun}s lists them); a name is never a path");
         }
 
         try
         {
-            // What is refused there (a link, a device) is the logfile's own fault for the current log, the name's for a rotated one.
-            return new LogSnapshot(name, paths.OpenRead(name == logName ? "logfile" : "name", Path.Combine(Path.GetDirectoryName(fullPath)!, name)));
+            // What is refused there (a link, a device) is the chardev's own field's fault for the current file, the name's for a rotated one.
+            return new LogSnapshot(name, paths.OpenRead(name == logName ? Field : "name", Path.Combine(Path.GetDirectoryName(fullPath)!, name)));
         }
         catch (IOException ex) when (ex.HResult == Tmds.Linux.LibC.ENOENT)
         {
-            throw NoSuchLog(chardevId, name);
+            throw new ChardevException(ChardevErrorKind.NotFound, $"chardev '{chardevId}' has no {Noun} named '{name}'", [new FieldError("name", $"no {Noun} of chardev '{chardevId}' is named '{name}'")])
+            {
+                ChardevId = chardevId,
+            };
         }
     }
 
-    private static ChardevException NoSuchLog(string chardevId, string name) =>
-        new(ChardevErrorKind.NotFound, $"chardev '{chardevId}' has no log named '{name}'", [new FieldError("name", $"no log of chardev '{chardevId}' is named '{name}'")]) { ChardevId = chardevId };
-
-    /// <summary>The log's folder, or null when it is not there (nothing was logged yet).</summary>
-    private static SafeFileHandle? OpenFolder(PathPolicy paths, string fullPath)
+    /// <summary>The files' folder, or null when it is not there (nothing was written yet).</summary>
+    private SafeFileHandle? OpenFolder(PathPolicy paths, string fullPath)
     {
         try
         {
-            return paths.OpenFolderOf("logfile", fullPath);
+            return paths.OpenFolderOf(Field, fullPath);
         }
         catch (IOException ex) when (ex.HResult == Tmds.Linux.LibC.ENOENT)
         {

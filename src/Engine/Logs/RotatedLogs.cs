@@ -43,11 +43,17 @@ internal static partial class RotatedLogs
             .ThenBy(entry => entry.Sequence)
             .ToList();
 
-    /// <summary>Renames the log to its rotated name for <paramref name="at"/>, never over a file that is there; answers the name.</summary>
+    /// <summary>
+    /// Renames the log to its rotated name for <paramref name="at"/>, never over a file that is there; answers the name.
+    /// Its sequence comes after every one of that second still there, so it sorts newest even where older ones of the
+    /// same second were pruned away (reusing a freed lower name would make it the oldest, and the next to go).
+    /// </summary>
     public static string Rename(SafeFileHandle folder, string logName, DateTimeOffset at)
     {
         var stem = $"{logName}-{at.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
-        for (var sequence = 1; sequence < 1_000_000; sequence++)
+        var second = new DateTimeOffset(at.UtcDateTime.Ticks - (at.UtcDateTime.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        var first = Of(folder, logName).Where(entry => entry.RotatedAt == second).Select(entry => entry.Sequence + 1).DefaultIfEmpty(1).Max();
+        for (var sequence = first; sequence < 1_000_000; sequence++)
         {
             var name = sequence == 1 ? stem : $"{stem}-{sequence.ToString(CultureInfo.InvariantCulture)}";
             if (ConfinedFile.Rename(folder, logName, name))

@@ -110,31 +110,6 @@ public sealed class PathPolicy
         }
     }
 
-    /// <summary>
-    /// Renames <paramref name="fullPath"/> to the first free one of <paramref name="names"/> in the same folder
-    /// (a rotated log or recording); answers the new full path, or null when the file is not there.
-    /// </summary>
-    internal string? RenameAside(string field, string fullPath, IEnumerable<string> names)
-    {
-        using var folder = ConfinedFile.OpenParent(RootOf(field, fullPath), fullPath, createFolders: false);
-        var name = Path.GetFileName(fullPath);
-        if (ConfinedFile.Describe(folder, name) is not { IsRegular: true })
-        {
-            return null;
-        }
-
-        foreach (var candidate in names)
-        {
-            // Taken (rotated in the same second already): the next name.
-            if (ConfinedFile.Rename(folder, name, candidate))
-            {
-                return Path.Combine(Path.GetDirectoryName(fullPath)!, candidate);
-            }
-        }
-
-        throw new IOException($"no free name to rotate {fullPath} to");
-    }
-
     /// <summary>Opens a file for reading beneath its allowed folder.</summary>
     public FileStream OpenRead(string field, string fullPath) =>
         new(Open(field, fullPath, O_RDONLY, createFolders: false, id => id.IsRegular, "a regular file (use a pipe chardev for a FIFO)"), FileAccess.Read, bufferSize: 65536);

@@ -7,7 +7,7 @@ namespace CharWeb.Engine.Qapi;
 /// <summary>
 /// QEMU's QAPI <c>ChardevBackend</c> (<c>{"type": "socket", "data": {...}}</c>) in CharWeb's terms:
 /// kebab-case names become camelCase, <c>{type, data}</c> unions (SocketAddressLegacy) are
-/// flattened, numbers QAPI sends as strings (an inet port) become numbers, ChardevCommon's
+/// flattened, the one number QAPI sends as a string (InetSocketAddress's <c>port</c>) becomes a number, ChardevCommon's
 /// <c>logfile</c>/<c>logappend</c> move to the chardev, and each kind renames what it must.
 /// </summary>
 public static class QapiBackend
@@ -59,11 +59,17 @@ public static class QapiBackend
     {
         // A QAPI union {type, data} becomes one object: SocketAddressLegacy {type: inet, data: {host, port}}.
         JsonObject o when o.Count == 2 && o["type"] is JsonValue && o["data"] is JsonObject inner =>
-            new JsonObject(inner.Select(p => KeyValuePair.Create(CamelName(p.Key), Camel(p.Value?.DeepClone()))).Prepend(KeyValuePair.Create("type", (JsonNode?)o["type"]!.DeepClone()))),
-        JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(CamelName(p.Key), Camel(p.Value?.DeepClone())))),
-        JsonValue v when v.TryGetValue<string>(out var s) && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && s == n.ToString(CultureInfo.InvariantCulture) => JsonValue.Create(n),
+            new JsonObject(inner.Select(Member).Prepend(KeyValuePair.Create("type", (JsonNode?)o["type"]!.DeepClone()))),
+        JsonObject o => new JsonObject(o.Select(Member)),
         _ => node?.DeepClone(),
     };
+
+    // Only a port is a number in a string: a path, a host or a name made of digits stays the string it is.
+    private static KeyValuePair<string, JsonNode?> Member(KeyValuePair<string, JsonNode?> member) =>
+        KeyValuePair.Create(CamelName(member.Key), member.Key == "port" && member.Value is JsonValue v && v.TryGetValue<string>(out var s)
+            && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && s == n.ToString(CultureInfo.InvariantCulture)
+            ? JsonValue.Create(n)
+            : Camel(member.Value?.DeepClone()));
 
     private static string CamelName(string kebab)
     {

@@ -43,6 +43,8 @@ public sealed class RouteAccessTests
         new("GET", "/api/chardevs/{id}/logs", Viewer),
         new("GET", "/api/chardevs/{id}/logs/{name}", Viewer),
         new("GET", "/api/chardevs/{id}/recording", Viewer),
+        new("GET", "/api/chardevs/{id}/recordings", Viewer),
+        new("GET", "/api/chardevs/{id}/recordings/{name}", Viewer),
         new("POST", "/api/qmp", Admin),
         new("GET", "/api/keys/", Admin),
         new("POST", "/api/keys/", Admin),

@@ -1,3 +1,4 @@
+using Microsoft.Playwright;
 using System.Text.Json;
 
 namespace CharWeb.Api.Tests.Browser;
@@ -57,5 +58,42 @@ public sealed class ReplayPageTests
         await page.Locator("#replay-close").ClickAsync();
         Assert.True(await page.Locator("#replay-panel").IsHiddenAsync());
         Assert.Equal(0, await page.Locator("#replay-player .ap-term").CountAsync());
+    }
+
+    [Fact]
+    public async Task TheReplayPanelListsRotatedRecordingsAndPlaysTheOnePicked()
+    {
+        await using var server = await CharWebServer.StartAsync();
+        await server.CreateAsync("""{"id": "rot", "record": true, "recordMaxBytes": 4096, "backend": {"type": "testdev"}}""");
+
+        // Two of these and a header fit in 4096 bytes: the third write starts a new recording.
+        foreach (var word in new[] { "older", "also-older", "newest" })
+        {
+            var text = string.Concat(Enumerable.Repeat(word + " ", 1800 / (word.Length + 1)));
+            using var write = await server.PostJsonAsync("/api/chardevs/rot/write", $$"""{"data": "{{text}}\r\n"}""");
+            Assert.True(write.IsSuccessStatusCode);
+        }
+
+        await using var browser = await BrowserSession.StartAsync();
+        var page = await browser.OpenAsync(new Uri(server.BaseAddress, "/?console=rot"));
+        await page.Locator("#replay-open").ClickAsync();
+        await page.WaitForFunctionAsync("() => window.charweb.replay && window.charweb.replay.getDuration() >= 0");
+        await page.EvaluateAsync("() => window.charweb.replay.seek(window.charweb.replay.getDuration())");
+        await page.WaitForFunctionAsync(PlayerText.Replace("=> (", "=> ((", StringComparison.Ordinal) + ").includes('newest')");
+        var options = await page.Locator("#replay-file option").AllTextContentsAsync();
+        Assert.Equal(2, options.Count);
+        Assert.Equal("rot.cast (current)", options[0]);
+        Assert.Matches(@"^rot\.cast-[0-9]{8}-[0-9]{6} \(until ", options[1]);
+
+        var rotated = await page.Locator("#replay-file option").Nth(1).GetAttributeAsync("value");
+        var before = await page.EvaluateHandleAsync("() => window.charweb.replay");
+        await page.Locator("#replay-file").SelectOptionAsync(rotated!);
+        await page.WaitForFunctionAsync("old => window.charweb.replay && window.charweb.replay !== old && window.charweb.replay.getDuration() >= 0", before);
+        await page.EvaluateAsync("() => window.charweb.replay.seek(window.charweb.replay.getDuration())");
+        await page.WaitForFunctionAsync(PlayerText.Replace("=> (", "=> ((", StringComparison.Ordinal) + ").includes('also-older')");
+        Assert.DoesNotContain("newest", await page.EvaluateAsync<string>(PlayerText));
+        var shots = Path.Combine(AppContext.BaseDirectory, "artifacts");
+        Directory.CreateDirectory(shots);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "replay-rotated.png") });
     }
 }

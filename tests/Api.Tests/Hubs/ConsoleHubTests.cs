@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CharWeb.Api.Tests.Hubs;
 
@@ -82,7 +83,8 @@ public sealed class ConsoleHubTests
     [Fact]
     public async Task HubErrorsSayWhatWasWrongAndKeepTheConnection()
     {
-        await using var server = await CharWebServer.StartAsync();
+        var logged = new CapturedLog();
+        await using var server = await CharWebServer.StartAsync(configure: builder => builder.Services.AddSingleton<Serilog.Core.ILogEventSink>(logged));
         await server.CreateAsync("""{"id": "echo", "backend": {"type": "testdev"}}""");
         await using var console = await HubConsole.ConnectAsync(server, keep: true);
 
@@ -98,6 +100,19 @@ public sealed class ConsoleHubTests
         Assert.Equal(HubConnectionState.Connected, console.Connection.State);
         Assert.Equal(10, accepted);
         Assert.Equal("still here", Encoding.UTF8.GetString(console.Bytes()));
+
+        // A refusal is the caller's mistake, answered to the caller: the server logs no error for it.
+        Assert.Contains(logged.Events, e => e.MessageTemplate.Text.Length > 0);
+        Assert.DoesNotContain(logged.Events, e => e.Level >= Serilog.Events.LogEventLevel.Error);
+    }
+
+    private sealed class CapturedLog : Serilog.Core.ILogEventSink
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<Serilog.Events.LogEvent> _events = new();
+
+        public IReadOnlyCollection<Serilog.Events.LogEvent> Events => _events;
+
+        public void Emit(Serilog.Events.LogEvent logEvent) => _events.Enqueue(logEvent);
     }
 
     [Fact]

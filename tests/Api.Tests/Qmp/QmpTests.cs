@@ -90,7 +90,59 @@ public sealed class QmpTests
         Assert.StartsWith("disconnected:telnet:127.0.0.1:", created["filename"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task AFileAndALogfileNamedWithDigitsOnlyStayStrings()
+    {
+        await using var server = await CharWebServer.StartAsync();
+
+        Assert.Equal("""{"return":{}}""", await QmpAsync(server, """
+            { "execute": "chardev-add", "arguments": { "id": "f0", "backend": { "type": "file", "data": { "out": "2026", "logfile": "12345" } } } }
+            """));
+
+        var created = await server.GetAsync("f0");
+        Assert.Equal("2026", created["backend"]!["path"]!.GetValue<string>());
+        Assert.Equal("12345", created["logfile"]!.GetValue<string>());
+        Assert.True(File.Exists(Path.Combine(server.DataDir, "2026")));
+    }
+
+    [Fact]
+    public async Task QemusUdpAndHostdevFormsMapToRemoteLocalAndPath()
+    {
+        await using var server = await CharWebServer.StartAsync();
+        using var peer = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var port = ((System.Net.IPEndPoint)peer.Client.LocalEndPoint!).Port;
+
+        Assert.Equal("""{"return":{}}""", await QmpAsync(server, $$"""
+            { "execute": "chardev-add", "arguments": { "id": "u0", "backend": { "type": "udp", "data": {
+                "remote": { "type": "inet", "data": { "host": "127.0.0.1", "port": "{{port}}" } },
+                "local": { "type": "inet", "data": { "host": "127.0.0.1", "port": "0" } } } } } }
+            """));
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [Path.Combine(server.DataDir, "p0")]))
+        {
+            await mkfifo.WaitForExitAsync(CharWebServer.Timeout());
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        Assert.Equal("""{"return":{}}""", await QmpAsync(server, """{ "execute": "chardev-add", "arguments": { "id": "p0", "backend": { "type": "pipe", "data": { "device": "p0" } } } }"""));
+
+        var udp = await server.GetAsync("u0");
+        Assert.Equal(port, udp["backend"]!["remote"]!["port"]!.GetValue<int>());
+        Assert.Equal("127.0.0.1", udp["backend"]!["local"]!["host"]!.GetValue<string>());
+        Assert.Equal("p0", (await server.GetAsync("p0"))["backend"]!["path"]!.GetValue<string>());
+
+        // Input to the udp chardev is a datagram at the peer.
+        using var write = await server.PostJsonAsync("/api/chardevs/u0/write", """{"data": "ping"}""");
+        Assert.Equal(System.Net.HttpStatusCode.OK, write.StatusCode);
+        var datagram = await peer.ReceiveAsync(CharWebServer.Timeout());
+        Assert.Equal("ping", System.Text.Encoding.ASCII.GetString(datagram.Buffer));
+
+        // A serial device takes QAPI's "device" too: refused here by the device allow-list, naming CharWeb's field.
+        var serial = JsonNode.Parse(await QmpAsync(server, """{ "execute": "chardev-add", "arguments": { "id": "s0", "backend": { "type": "serial", "data": { "device": "/dev/pts/0" } } } }"""))!;
+        Assert.Contains("CharWeb:Devices:Allowed", serial["error"]!["desc"]!.GetValue<string>());
+    }
+
     [Theory]
+    [InlineData("""{ "execute": "chardev-add", "arguments": { "id": "x", "backend": { "type": "udp", "data": { "remote": { "type": "unix", "data": { "path": "s" } } } } } }""", "GenericError", "a udp chardev takes an inet address")]
     [InlineData("""{ "execute": "no-such-command" }""", "CommandNotFound", "The command no-such-command has not been found")]
     [InlineData("""{ "execute": "chardev-remove", "arguments": { "id": "ghost" } }""", "GenericError", "Chardev 'ghost' not found")]
     [InlineData("""{ "execute": "chardev-add", "arguments": { "id": "dup", "backend": { "type": "null", "data": {} } } }""", "GenericError", "attempt to add duplicate property 'dup' to object (type 'container')")]

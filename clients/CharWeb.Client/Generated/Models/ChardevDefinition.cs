@@ -71,8 +71,10 @@ namespace CharWeb.Client.Models
 #endif
         /// <summary>Keep an asciicast v2 recording of the output (with timing and resizes) in `records/ID.cast` under the data folder.</summary>
         public bool? Record { get; set; }
-        /// <summary>Size at which the recording is rotated to `ID-YYYYMMDD-HHMMSS.cast` and a new one starts.</summary>
+        /// <summary>Size at which the recording is rotated, as logs are, to `ID.cast-YYYYMMDD-HHMMSS` (UTC) and a new onestarts with its own header (a restart rotates too: one header per file).</summary>
         public int? RecordMaxBytes { get; set; }
+        /// <summary>Rotated recordings kept, the oldest removed beyond it (logrotate&apos;s `rotate`).</summary>
+        public int? RecordMaxFiles { get; set; }
         /// <summary>Who may type: one seat holder at a time, or every operator console.</summary>
         public global::CharWeb.Client.Models.WriterPolicy? Writers { get; set; }
         /// <summary>
@@ -87,6 +89,7 @@ namespace CharWeb.Client.Models
             LogTimestamps = false;
             Record = false;
             RecordMaxBytes = 67108864;
+            RecordMaxFiles = 10;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
@@ -121,6 +124,7 @@ namespace CharWeb.Client.Models
                 { "node", n => { Node = n.GetStringValue(); } },
                 { "record", n => { Record = n.GetBoolValue(); } },
                 { "recordMaxBytes", n => { RecordMaxBytes = n.GetIntValue(); } },
+                { "recordMaxFiles", n => { RecordMaxFiles = n.GetIntValue(); } },
                 { "writers", n => { Writers = n.GetEnumValue<global::CharWeb.Client.Models.WriterPolicy>(); } },
             };
         }
@@ -146,6 +150,7 @@ namespace CharWeb.Client.Models
             writer.WriteStringValue("node", Node);
             writer.WriteBoolValue("record", Record);
             writer.WriteIntValue("recordMaxBytes", RecordMaxBytes);
+            writer.WriteIntValue("recordMaxFiles", RecordMaxFiles);
             writer.WriteEnumValue<global::CharWeb.Client.Models.WriterPolicy>("writers", Writers);
         }
     }

@@ -101,6 +101,8 @@ namespace CharWeb.Client.Models
         public bool? Record { get; set; }
         /// <summary>The recordMaxBytes property</summary>
         public int? RecordMaxBytes { get; set; }
+        /// <summary>The recordMaxFiles property</summary>
+        public int? RecordMaxFiles { get; set; }
         /// <summary>Where a chardev&apos;s definition comes from.</summary>
         public global::CharWeb.Client.Models.ChardevSource? Source { get; set; }
         /// <summary>Where the device side of a chardev stands.</summary>
@@ -161,6 +163,7 @@ namespace CharWeb.Client.Models
                 { "ptyPath", n => { PtyPath = n.GetStringValue(); } },
                 { "record", n => { Record = n.GetBoolValue(); } },
                 { "recordMaxBytes", n => { RecordMaxBytes = n.GetIntValue(); } },
+                { "recordMaxFiles", n => { RecordMaxFiles = n.GetIntValue(); } },
                 { "source", n => { Source = n.GetEnumValue<global::CharWeb.Client.Models.ChardevSource>(); } },
                 { "state", n => { State = n.GetEnumValue<global::CharWeb.Client.Models.ChardevState>(); } },
                 { "stats", n => { Stats = n.GetObjectValue<global::CharWeb.Client.Models.ChardevStats>(global::CharWeb.Client.Models.ChardevStats.CreateFromDiscriminatorValue); } },
@@ -195,6 +198,7 @@ namespace CharWeb.Client.Models
             writer.WriteStringValue("ptyPath", PtyPath);
             writer.WriteBoolValue("record", Record);
             writer.WriteIntValue("recordMaxBytes", RecordMaxBytes);
+            writer.WriteIntValue("recordMaxFiles", RecordMaxFiles);
             writer.WriteEnumValue<global::CharWeb.Client.Models.ChardevSource>("source", Source);
             writer.WriteEnumValue<global::CharWeb.Client.Models.ChardevState>("state", State);
             writer.WriteObjectValue<global::CharWeb.Client.Models.ChardevStats>("stats", Stats);

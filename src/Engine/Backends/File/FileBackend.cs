@@ -17,7 +17,7 @@ public sealed class FileBackend(string outPath, string? inPath, bool append, Pat
         (o, c) => new FileBackend(c.Paths.FullPath(o.Path), o.In is null ? null : c.Paths.FullPath(o.In), o.Append, c.Paths),
         (o, c) => [new BackendClaim("path", "file:" + c.Paths.FullPath(o.Path))],
         // QAPI's ChardevFile names the output file "out".
-        fromQapi: data => Rename(data, "out", "path")).Paced();
+        fromQapi: data => Qapi.QapiNames.Rename(data, "out", "path")).Paced();
 
     public override string Filename => "file";
 
@@ -66,14 +66,6 @@ public sealed class FileBackend(string outPath, string? inPath, bool append, Pat
 
         _stop.Dispose();
         await base.DisposeAsync();
-    }
-
-    private static void Rename(System.Text.Json.Nodes.JsonObject data, string from, string to)
-    {
-        if (data.Remove(from, out var value))
-        {
-            data[to] = value;
-        }
     }
 
     private static IEnumerable<FieldError> Validate(FileBackendOptions options, BackendContext context)

@@ -25,7 +25,9 @@ public sealed class ParallelBackend(string path, DevicePolicy devices) : Chardev
             return errors;
         },
         (o, c) => new ParallelBackend(c.Paths.FullPath(o.Path), c.Devices),
-        (o, c) => [new BackendClaim("path", "parport:" + c.Paths.FullPath(o.Path))]);
+        (o, c) => [new BackendClaim("path", "parport:" + c.Paths.FullPath(o.Path))],
+        // QAPI's ChardevHostdev names the device "device".
+        fromQapi: data => Qapi.QapiNames.Rename(data, "device", "path"));
 
     public override string Filename => path;
 

@@ -26,7 +26,9 @@ public sealed class PipeBackend(string path, PathPolicy paths) : ChardevBackend
         },
         (o, c) => new PipeBackend(c.Paths.FullPath(o.Path), c.Paths),
         // Every file it may open is held, under the names another chardev would use for them.
-        (o, c) => new[] { "", ".in", ".out" }.Select(suffix => new BackendClaim("path", "file:" + c.Paths.FullPath(o.Path) + suffix))).Paced();
+        (o, c) => new[] { "", ".in", ".out" }.Select(suffix => new BackendClaim("path", "file:" + c.Paths.FullPath(o.Path) + suffix)),
+        // QAPI's ChardevHostdev names the FIFOs' path "device".
+        fromQapi: data => Qapi.QapiNames.Rename(data, "device", "path")).Paced();
 
     public override string Filename => "pipe";
 

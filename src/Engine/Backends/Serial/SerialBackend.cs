@@ -25,7 +25,9 @@ public sealed class SerialBackend(SerialBackendOptions options, string path, Dev
         "A host serial device (tty) with baud, data bits, parity and stop bits.",
         Validate,
         (o, c) => new SerialBackend(o, c.Paths.FullPath(o.Path), c.Devices),
-        (o, c) => [new BackendClaim("path", "tty:" + c.Paths.FullPath(o.Path))]);
+        (o, c) => [new BackendClaim("path", "tty:" + c.Paths.FullPath(o.Path))],
+        // QAPI's ChardevHostdev names the device "device".
+        fromQapi: data => Qapi.QapiNames.Rename(data, "device", "path"));
 
     public override string Filename => path;
 

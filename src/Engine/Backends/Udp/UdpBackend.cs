@@ -18,7 +18,13 @@ public sealed class UdpBackend(UdpBackendOptions options, DestinationPolicy dest
         "UDP datagrams: input is sent to remote, what arrives on local is output.",
         Validate,
         (o, c) => new UdpBackend(o, c.Destinations),
-        (o, _) => o.Local is { Port: > 0 } local ? [new BackendClaim("local.port", $"udp:{local.Port}")] : []);
+        (o, _) => o.Local is { Port: > 0 } local ? [new BackendClaim("local.port", $"udp:{local.Port}")] : [],
+        // QAPI's ChardevUdp: remote and local are SocketAddressLegacy, of which CharWeb takes inet.
+        fromQapi: data =>
+        {
+            Qapi.QapiNames.InetOnly(data, "remote");
+            Qapi.QapiNames.InetOnly(data, "local");
+        });
 
     public override string Filename => "udp";
 

@@ -8,6 +8,7 @@ using CharWeb.Client.Api.Chardevs.Item.Log;
 using CharWeb.Client.Api.Chardevs.Item.Logs;
 using CharWeb.Client.Api.Chardevs.Item.Read;
 using CharWeb.Client.Api.Chardevs.Item.Recording;
+using CharWeb.Client.Api.Chardevs.Item.Recordings;
 using CharWeb.Client.Api.Chardevs.Item.Write;
 using CharWeb.Client.Models;
 using Microsoft.Kiota.Abstractions.Extensions;
@@ -65,6 +66,11 @@ namespace CharWeb.Client.Api.Chardevs.Item
         public global::CharWeb.Client.Api.Chardevs.Item.Recording.RecordingRequestBuilder Recording
         {
             get => new global::CharWeb.Client.Api.Chardevs.Item.Recording.RecordingRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The recordings property</summary>
+        public global::CharWeb.Client.Api.Chardevs.Item.Recordings.RecordingsRequestBuilder Recordings
+        {
+            get => new global::CharWeb.Client.Api.Chardevs.Item.Recordings.RecordingsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The write property</summary>
         public global::CharWeb.Client.Api.Chardevs.Item.Write.WriteRequestBuilder Write

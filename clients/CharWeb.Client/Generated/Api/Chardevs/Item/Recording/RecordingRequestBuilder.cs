@@ -43,6 +43,8 @@ namespace CharWeb.Client.Api.Chardevs.Item.Recording
         /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 404 status code</exception>
+        /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 409 status code</exception>
+        /// <exception cref="global::CharWeb.Client.Models.ProblemDetails">When receiving a 416 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<Stream?> GetAsync(Action<RequestConfiguration<global::CharWeb.Client.Api.Chardevs.Item.Recording.RecordingRequestBuilder.RecordingRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -59,6 +61,8 @@ namespace CharWeb.Client.Api.Chardevs.Item.Recording
                 { "401", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "409", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "416", global::CharWeb.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendPrimitiveAsync<Stream>(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
@@ -96,12 +100,14 @@ namespace CharWeb.Client.Api.Chardevs.Item.Recording
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class RecordingRequestBuilderGetQueryParameters 
         {
-            /// <summary>Keep events at or after this many seconds since the recording&apos;s start; their times are re-based so the player starts at 0.</summary>
+            #pragma warning disable CS1591
             [QueryParameter("from")]
             public double? From { get; set; }
-            /// <summary>Keep events at or before this many seconds since the recording&apos;s start.</summary>
+            #pragma warning restore CS1591
+            #pragma warning disable CS1591
             [QueryParameter("to")]
             public double? To { get; set; }
+            #pragma warning restore CS1591
         }
     }
 }

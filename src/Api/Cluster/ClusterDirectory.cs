@@ -29,6 +29,19 @@ internal sealed partial class ClusterDirectory(
         return NodeNames.IsValid(node) ? node : throw ChardevException.Invalid("node", $"'{node}' is not a node name ({NodeNames.Rule})");
     }
 
+    public async Task<string?> HealthAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await redis.Database.PingAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            return "ok";
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return $"degraded: Redis (CharWeb:Cluster:Redis) does not answer ({ex.Message}); this node serves its own chardevs";
+        }
+    }
+
     public async Task<string?> OwnerOfAsync(string id, CancellationToken cancellationToken)
     {
         try

@@ -19,6 +19,9 @@ public interface IClusterNodes
     /// </summary>
     string? Elsewhere(string? node);
 
+    /// <summary>How this node's cluster stands, for <c>/healthz</c>: <c>ok</c>, or <c>degraded: </c> and why; null on a single node.</summary>
+    Task<string?> HealthAsync(CancellationToken cancellationToken);
+
     /// <summary>The node other than this one that holds chardev <paramref name="id"/>; null: none does (this node answers).</summary>
     Task<string?> OwnerOfAsync(string id, CancellationToken cancellationToken);
 
@@ -37,6 +40,8 @@ internal sealed class SingleNode : IClusterNodes
     public string? Elsewhere(string? node) => node is null
         ? null
         : throw ChardevException.Invalid("node", $"this server is not part of a cluster (CharWeb:Cluster:Redis is not set); leave node out");
+
+    public Task<string?> HealthAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 
     public Task<string?> OwnerOfAsync(string id, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 

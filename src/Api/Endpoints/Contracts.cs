@@ -112,5 +112,6 @@ public sealed record BackendOptionResponse(
     string? Items,
     string? Schema);
 
-/// <summary>What <c>/healthz</c> answers.</summary>
-public sealed record HealthResponse([property: Required] string Status, [property: Required] string Database, int Chardevs, [property: Required] IReadOnlyDictionary<string, int> States);
+/// <summary>What <c>/healthz</c> answers; <c>status</c> is <c>degraded</c> while this node's cluster (<c>cluster</c>, null on a single node) cannot be reached.</summary>
+public sealed record HealthResponse(
+    [property: Required] string Status, [property: Required] string Database, int Chardevs, [property: Required] IReadOnlyDictionary<string, int> States, string? Cluster = null);

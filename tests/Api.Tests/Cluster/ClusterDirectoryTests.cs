@@ -142,6 +142,10 @@ public sealed class ClusterDirectoryTests
             Assert.Equal(HttpStatusCode.OK, written.StatusCode);
         }
 
+        var degraded = await cluster["a"].Http.GetFromJsonAsync<JsonObject>("/healthz", CharWebServer.Timeout());
+        Assert.Equal("degraded", degraded!["status"]!.GetValue<string>());
+        Assert.Contains("Redis", degraded["cluster"]!.GetValue<string>());
+
         // Without Redis no node can tell whether an id is free elsewhere: refused, saying why.
         using (var refused = await ClusterNodes.CreateAsync(cluster["a"], """{"id": "blind", "backend": {"type": "null"}}"""))
         {
@@ -160,5 +164,7 @@ public sealed class ClusterDirectoryTests
         }
 
         Assert.Null(await ClusterNodes.ListedAsync(cluster["a"], "blind"));
+        var healthy = await cluster["a"].Http.GetFromJsonAsync<JsonObject>("/healthz", CharWebServer.Timeout());
+        Assert.Equal(("healthy", "ok"), (healthy!["status"]!.GetValue<string>(), healthy["cluster"]!.GetValue<string>()));
     }
 }

@@ -28,6 +28,9 @@ public sealed class ClusterSettingsTests
         var created = await server.CreateAsync("""{"id": "solo", "backend": {"type": "null"}}""");
         Assert.Null(created["node"]);
         Assert.Null((await server.ListAsync()).Single()!["node"]);
+        var health = await server.Http.GetFromJsonAsync<JsonObject>("/healthz", CharWebServer.Timeout());
+        Assert.Equal("healthy", health!["status"]!.GetValue<string>());
+        Assert.Null(health["cluster"]);
 
         using var elsewhere = await server.PostJsonAsync("/api/chardevs", """{"id": "far", "node": "b", "backend": {"type": "null"}}""");
         Assert.Equal(HttpStatusCode.BadRequest, elsewhere.StatusCode);

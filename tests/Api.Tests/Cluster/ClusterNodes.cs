@@ -95,5 +95,9 @@ public sealed class ClusterNodes : IAsyncDisposable
         }
 
         await Redis.DisposeAsync();
+        foreach (var (dataDir, _) in _places.Values)
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
     }
 }

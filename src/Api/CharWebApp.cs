@@ -1,5 +1,6 @@
 using CharWeb.Api.Access;
 using CharWeb.Api.Audit;
+using CharWeb.Api.Cluster;
 using CharWeb.Api.Endpoints;
 using CharWeb.Api.Hosting;
 using CharWeb.Api.Hubs;
@@ -81,6 +82,7 @@ public static class CharWebApp
         services.AddHostedService<ChardevStartup>();
         services.AddHostedService<AccessStartup>();
         builder.AddCharWebAccess();
+        builder.AddCharWebCluster();
         builder.AddCharWebMetrics();
 
         services.AddOptions<ConsoleSettings>()
@@ -125,6 +127,7 @@ public static class CharWebApp
         app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseCharWebCluster();
 
         app.MapBackendEndpoints();
         app.MapChardevEndpoints();

@@ -21,6 +21,9 @@ public sealed record ChardevDefinition
     [RegularExpression(ChardevValidator.IdPattern)]
     public string Id { get; init; } = "";
 
+    /// <summary>In a cluster (<c>CharWeb:Cluster</c>): the node to create the chardev on; null: the node asked. Not stored: a chardev lives where it was made.</summary>
+    public string? Node { get; init; }
+
     /// <summary>The device side: one of the backend kinds, chosen by its <c>type</c>.</summary>
     [Required]
     public BackendOptions? Backend { get; init; }

@@ -19,12 +19,15 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Chardev> _chardevs = new(StringComparer.Ordinal);
     private readonly ClaimLedger _ledger;
 
-    public ChardevRegistry(BackendRegistry backends, BackendContext context, ChardevDatabase database, ILogger<ChardevRegistry> logger)
+    private readonly IChardevIdReservations ids;
+
+    public ChardevRegistry(BackendRegistry backends, BackendContext context, ChardevDatabase database, ILogger<ChardevRegistry> logger, IChardevIdReservations? ids = null)
     {
         this.backends = backends;
         this.context = context;
         this.database = database;
         this.logger = logger;
+        this.ids = ids ?? IChardevIdReservations.ThisServer;
         _ledger = new ClaimLedger(context.Limits);
 
         // Backends made of other chardevs (mux, hub) find their children here.
@@ -139,6 +142,17 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
         }
 
         Take(definition);
+        // Beyond this server (a cluster) the id is reserved after the local checks passed, so a local duplicate never touches another's reservation.
+        try
+        {
+            await ids.ReserveAsync(definition.Id, cancellationToken);
+        }
+        catch
+        {
+            _ledger.Release(definition.Id);
+            throw;
+        }
+
         Chardev? chardev = null;
         try
         {
@@ -155,6 +169,7 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
             }
 
             _ledger.Release(definition.Id);
+            await ids.ReleaseAsync(definition.Id, CancellationToken.None);
             throw;
         }
 
@@ -227,6 +242,7 @@ public sealed partial class ChardevRegistry : IAsyncDisposable
         Removed.Add(chardev);
         chardev.EventRaised -= Forward;
         _ledger.Release(id);
+        await ids.ReleaseAsync(id, CancellationToken.None);
         LogRemoved(id);
     }
 

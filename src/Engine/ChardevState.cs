@@ -13,4 +13,6 @@ public enum ChardevState
     Closed,
     /// <summary>The backend could not be opened or broke down.</summary>
     Failed,
+    /// <summary>Only in a cluster's listing: the node that owns the chardev stopped answering (its heartbeat expired).</summary>
+    Unreachable,
 }

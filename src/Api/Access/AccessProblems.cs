@@ -21,14 +21,17 @@ internal sealed class AccessProblems(IProblemDetailsService problems, IOptions<A
         {
             await context.ChallengeAsync();
             var presented = Credentials.Presented(context) || context.Request.Cookies.ContainsKey(AccessSetup.CookieName);
+            var forwarded = context.Request.Headers.ContainsKey(Cluster.SignedIdentity.Header);
             var problem = ChardevProblemHandler.Create(
                 StatusCodes.Status401Unauthorized,
                 "unauthenticated",
                 "Credentials are needed",
-                presented
+                forwarded
+                    ? $"the forwarded identity ({Cluster.SignedIdentity.Header}) is refused: {(await context.AuthenticateAsync()).Failure?.Message ?? "not valid"}"
+                    : presented
                     ? "the credentials sent are not valid (unknown, revoked or expired key or token, or an ended login)"
                     : "this server needs credentials: send Authorization: Bearer <API key or token>" + (settings.Value.Oidc.Enabled ? ", or log in at /auth/login" : ""),
-                [new Engine.FieldError("authorization", presented ? "is not valid" : "is missing")]);
+                [forwarded ? new Engine.FieldError(Cluster.SignedIdentity.Header, "is not valid") : new Engine.FieldError("authorization", presented ? "is not valid" : "is missing")]);
             if (settings.Value.Oidc.Enabled)
             {
                 problem.Extensions["login"] = AccessSetup.LoginPath;

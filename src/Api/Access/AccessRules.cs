@@ -16,14 +16,17 @@ public sealed class AccessDeniedException(Role needed, string message) : Excepti
 public static class AccessRules
 {
     /// <summary>The caller's role on <paramref name="chardev"/>; null: the caller may not even see it.</summary>
-    public static Role? RoleOn(this ClaimsPrincipal user, Chardev chardev)
+    public static Role? RoleOn(this ClaimsPrincipal user, Chardev chardev) => user.RoleOn(chardev.Definition.Access);
+
+    /// <summary>The caller's role on a chardev with these <c>access</c> lists (one of another node, as the directory lists it).</summary>
+    public static Role? RoleOn(this ClaimsPrincipal user, ChardevAccess? lists)
     {
         if (user.Role() is not { } role)
         {
             return null;
         }
 
-        if (role == Role.Admin || chardev.Definition.Access is not { } access)
+        if (role == Role.Admin || lists is not { } access)
         {
             return role;
         }

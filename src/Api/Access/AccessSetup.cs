@@ -33,6 +33,7 @@ internal static class AccessSetup
         services.AddOptions<AuthSettings>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
         var settings = section.Get<AuthSettings>() ?? new AuthSettings();
         var oidc = settings.Oidc;
+        var cluster = Cluster.ClusterSettings.IsEnabled(builder.Configuration);
 
         services.AddSingleton(provider => new ApiKeyStore(
             provider.GetRequiredService<ChardevDatabase>().Path,
@@ -48,7 +49,7 @@ internal static class AccessSetup
         var authentication = services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, "CharWeb", o =>
             {
-                o.ForwardDefaultSelector = context => Select(context, oidc.Enabled);
+                o.ForwardDefaultSelector = context => Select(context, oidc.Enabled, cluster);
                 // Whatever handler read the request, a refusal is the same Bearer challenge and problem answer.
                 o.ForwardChallenge = ApiKeyAuthenticationHandler.SchemeName;
                 o.ForwardForbid = ApiKeyAuthenticationHandler.SchemeName;
@@ -80,8 +81,14 @@ internal static class AccessSetup
         app.UseMiddleware<UrlCredentialGuard>();
     }
 
-    private static string Select(HttpContext context, bool oidc)
+    private static string Select(HttpContext context, bool oidc, bool cluster)
     {
+        // A request another node forwarded; off a cluster the API key handler refuses it.
+        if (cluster && context.Request.Headers.ContainsKey(Cluster.SignedIdentity.Header))
+        {
+            return Cluster.NodeIdentityHandler.SchemeName;
+        }
+
         if (Credentials.Token(context) is { } token)
         {
             return oidc && Credentials.LooksLikeJwt(token) ? JwtScheme : ApiKeyAuthenticationHandler.SchemeName;

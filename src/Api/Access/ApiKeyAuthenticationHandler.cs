@@ -18,6 +18,12 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        // Only a node of a cluster takes an identity from another node; here it is a forgery, never loopback admin.
+        if (Request.Headers.ContainsKey(Cluster.SignedIdentity.Header))
+        {
+            return Task.FromResult(AuthenticateResult.Fail($"{Cluster.SignedIdentity.Header} is taken only by a node of a cluster, from another node"));
+        }
+
         if (Credentials.Token(Context) is { } token)
         {
             return Task.FromResult(keys.Find(token) is { } key
@@ -80,7 +86,7 @@ internal static class Credentials
 
     /// <summary>Whether the caller sent credentials of any shape, usable or not.</summary>
     public static bool Presented(HttpContext context) =>
-        context.Request.Headers.Authorization.Count > 0 || Token(context) is not null;
+        context.Request.Headers.Authorization.Count > 0 || Token(context) is not null || context.Request.Headers.ContainsKey(Cluster.SignedIdentity.Header);
 
     /// <summary>
     /// A WebSocket from a browser cannot carry headers; only there does a token ride in the URL:

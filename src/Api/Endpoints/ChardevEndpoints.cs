@@ -1,7 +1,10 @@
 using System.Security.Claims;
 using CharWeb.Api.Access;
+using System.Text.Json;
 using CharWeb.Api.Audit;
+using CharWeb.Api.Cluster;
 using CharWeb.Engine;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -14,20 +17,20 @@ internal static class ChardevEndpoints
     {
         var group = app.MapGroup("/api/chardevs").WithTags("Chardevs");
 
-        group.MapGet("/", (ChardevRegistry registry, ClaimsPrincipal user) => TypedResults.Ok(registry.All.Where(user.MaySee).Select(ChardevResponse.From).ToList()))
+        group.MapGet("/", ListAsync)
             .RequireRole(Role.Viewer)
             .WithName("ListChardevs")
-            .WithSummary("Every chardev with state and stats (QEMU query-chardev).");
+            .WithSummary("Every chardev with state and stats (QEMU query-chardev); in a cluster, those of every node, each with its node.");
 
         group.MapPost("/", CreateAsync)
             .RequireRole(Role.Admin)
             .WithName("CreateChardev")
-            .WithSummary("Create a chardev (QEMU chardev-add).")
+            .WithSummary("Create a chardev (QEMU chardev-add); in a cluster, on the node it names (default: this one).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
-        group.MapGet("/{id}", (string id, ChardevRegistry registry, ClaimsPrincipal user) => TypedResults.Ok(ChardevResponse.From(user.Require(registry, id, Role.Viewer))))
+        group.MapGet("/{id}", (string id, ChardevRegistry registry, IClusterNodes nodes, ClaimsPrincipal user) => TypedResults.Ok(ChardevResponse.From(user.Require(registry, id, Role.Viewer), nodes.Self)))
             .RequireRole(Role.Viewer)
             .WithName("GetChardev")
             .WithSummary("One chardev.")
@@ -70,18 +73,55 @@ internal static class ChardevEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<Created<ChardevResponse>> CreateAsync(ChardevDefinition definition, ChardevRegistry registry, AuditLog audit, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Ok<List<ChardevResponse>>> ListAsync(ChardevRegistry registry, IClusterNodes nodes, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        var chardev = await registry.CreateAsync(definition, cancellationToken);
-        audit.Record(AuditActors.Of(http), "create", chardev.Id, detail: definition.Backend!.Type);
-        return TypedResults.Created($"/api/chardevs/{Uri.EscapeDataString(chardev.Id)}", ChardevResponse.From(chardev));
+        var local = registry.All;
+        var listed = local.Where(user.MaySee).Select(c => ChardevResponse.From(c, nodes.Self)).ToList();
+        var others = await nodes.OthersAsync(cancellationToken);
+        if (others.Count == 0)
+        {
+            return TypedResults.Ok(listed);
+        }
+
+        // An id this node has is served here, whatever another node lists under it.
+        var here = local.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        listed.AddRange(others.Where(c => !here.Contains(c.Id) && user.RoleOn(c.Access) is not null));
+        listed.Sort((a, b) => StringComparer.Ordinal.Compare(a.Id, b.Id) is var byId and not 0 ? byId : StringComparer.Ordinal.Compare(a.Node, b.Node));
+        return TypedResults.Ok(listed);
     }
 
-    private static async Task<Ok<ChardevResponse>> ChangeBackendAsync(string id, BackendOptions backend, ChardevRegistry registry, AuditLog audit, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Results<Created<ChardevResponse>, EmptyHttpResult>> CreateAsync(
+        ChardevDefinition definition, ChardevRegistry registry, IClusterNodes nodes, AuditLog audit, IOptions<JsonOptions> json, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (nodes.Elsewhere(definition.Node) is { } node)
+        {
+            // One hop: a create another node forwarded is made here or refused, never sent on.
+            if (http.User.HasClaim(c => c.Type == NodeIdentityHandler.OriginClaim))
+            {
+                throw ChardevException.Invalid("node", $"was forwarded to node '{nodes.Self}' and is not sent on to '{node}'");
+            }
+
+            // The owner gets what this node understood, so both judge the same request.
+            await nodes.ForwardAsync(http, node, JsonSerializer.SerializeToUtf8Bytes(definition, json.Value.SerializerOptions), cancellationToken);
+            if (http.Response.StatusCode == StatusCodes.Status201Created)
+            {
+                audit.Record(AuditActors.Of(http), "create", definition.Id, detail: $"{definition.Backend?.Type}, on node {node} from node {nodes.Self}");
+            }
+
+            return TypedResults.Empty;
+        }
+
+        var chardev = await registry.CreateAsync(definition with { Node = null }, cancellationToken);
+        audit.Record(AuditActors.Of(http), "create", chardev.Id, detail: definition.Backend!.Type);
+        return TypedResults.Created($"/api/chardevs/{Uri.EscapeDataString(chardev.Id)}", ChardevResponse.From(chardev, nodes.Self));
+    }
+
+    private static async Task<Ok<ChardevResponse>> ChangeBackendAsync(
+        string id, BackendOptions backend, ChardevRegistry registry, IClusterNodes nodes, AuditLog audit, HttpContext http, CancellationToken cancellationToken)
     {
         var chardev = await registry.ChangeBackendAsync(id, backend, cancellationToken);
         audit.Record(AuditActors.Of(http), "change", id, detail: backend?.Type);
-        return TypedResults.Ok(ChardevResponse.From(chardev));
+        return TypedResults.Ok(ChardevResponse.From(chardev, nodes.Self));
     }
 
     private static async Task<NoContent> RemoveAsync(string id, ChardevRegistry registry, AuditLog audit, HttpContext http, CancellationToken cancellationToken)

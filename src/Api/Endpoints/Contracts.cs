@@ -5,7 +5,7 @@ using CharWeb.Engine;
 
 namespace CharWeb.Api.Endpoints;
 
-/// <summary>A chardev as <c>GET</c> shows it (QEMU's <c>query-chardev</c> and more).</summary>
+/// <summary>A chardev as <c>GET</c> shows it (QEMU's <c>query-chardev</c> and more); <c>node</c>: the node that owns it in a cluster (null on a single node).</summary>
 public sealed record ChardevResponse(
     [property: Required] string Id,
     [property: Required] BackendOptions Backend,
@@ -31,9 +31,14 @@ public sealed record ChardevResponse(
     string? Writer,
     bool Record,
     int RecordMaxBytes,
-    int RecordMaxFiles)
+    int RecordMaxFiles,
+    string? Node = null)
 {
-    public static ChardevResponse From(Chardev chardev) => new(
+    public static ChardevResponse From(Chardev chardev) => From(chardev, null);
+
+    /// <param name="chardev">A chardev of this node.</param>
+    /// <param name="node">This node's name in its cluster; null on a single node.</param>
+    public static ChardevResponse From(Chardev chardev, string? node) => new(
         chardev.Id,
         chardev.Definition.Backend!,
         chardev.Definition.Logfile,
@@ -58,7 +63,8 @@ public sealed record ChardevResponse(
         chardev.Writer,
         chardev.Definition.Record,
         chardev.Definition.RecordMaxBytes,
-        chardev.Definition.RecordMaxFiles);
+        chardev.Definition.RecordMaxFiles,
+        node);
 }
 
 /// <summary>Bytes to write into the device (QEMU's <c>ringbuf-write</c>).</summary>
@@ -106,5 +112,6 @@ public sealed record BackendOptionResponse(
     string? Items,
     string? Schema);
 
-/// <summary>What <c>/healthz</c> answers.</summary>
-public sealed record HealthResponse([property: Required] string Status, [property: Required] string Database, int Chardevs, [property: Required] IReadOnlyDictionary<string, int> States);
+/// <summary>What <c>/healthz</c> answers; <c>status</c> is <c>degraded</c> while this node's cluster (<c>cluster</c>, null on a single node) cannot be reached.</summary>
+public sealed record HealthResponse(
+    [property: Required] string Status, [property: Required] string Database, int Chardevs, [property: Required] IReadOnlyDictionary<string, int> States, string? Cluster = null);

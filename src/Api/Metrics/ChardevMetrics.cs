@@ -19,7 +19,8 @@ internal sealed class ChardevMetrics : IHostedService, IDisposable
     /// <summary>The per-chardev instruments, on a meter of their own that is renewed (see <see cref="Renew"/>).</summary>
     public const string ChardevMeter = "CharWeb.Chardevs";
 
-    private static readonly ChardevState[] States = Enum.GetValues<ChardevState>();
+    // Unreachable is a state only other nodes' chardevs have, in a cluster's listing.
+    private static readonly ChardevState[] States = Enum.GetValues<ChardevState>().Where(s => s != ChardevState.Unreachable).ToArray();
 
     private readonly ChardevRegistry _registry;
     private readonly MetricsSettings _settings;

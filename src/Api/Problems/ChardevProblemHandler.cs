@@ -22,6 +22,7 @@ internal sealed partial class ChardevProblemHandler(IProblemDetailsService probl
             ChardevException e => FromChardev(e),
             Access.AccessDeniedException e => Access.AccessProblems.Forbidden(e),
             BadHttpRequestException e => FromBadRequest(e),
+            Cluster.ClusterException e => Create(e.Status, e.Slug, e.Title, e.Message, [e.Error]),
             _ => null,
         };
         if (problem is null)

@@ -61,6 +61,14 @@ namespace CharWeb.Client.Models
         public int? LogMaxFiles { get; set; }
         /// <summary>Start every line of `logfile` with the UTC time its first byte was output, `[2026-12-01T23:59:59.123Z] ` (conserver&apos;s `timestamp`).</summary>
         public bool? LogTimestamps { get; set; }
+        /// <summary>In a cluster (`CharWeb:Cluster`): the node to create the chardev on; null: the node asked. Not stored: a chardev lives where it was made.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Node { get; set; }
+#nullable restore
+#else
+        public string Node { get; set; }
+#endif
         /// <summary>Keep an asciicast v2 recording of the output (with timing and resizes) in `records/ID.cast` under the data folder.</summary>
         public bool? Record { get; set; }
         /// <summary>Size at which the recording is rotated, as logs are, to `ID.cast-YYYYMMDD-HHMMSS` (UTC) and a new onestarts with its own header (a restart rotates too: one header per file).</summary>
@@ -113,6 +121,7 @@ namespace CharWeb.Client.Models
                 { "logTimestamps", n => { LogTimestamps = n.GetBoolValue(); } },
                 { "logappend", n => { Logappend = n.GetBoolValue(); } },
                 { "logfile", n => { Logfile = n.GetStringValue(); } },
+                { "node", n => { Node = n.GetStringValue(); } },
                 { "record", n => { Record = n.GetBoolValue(); } },
                 { "recordMaxBytes", n => { RecordMaxBytes = n.GetIntValue(); } },
                 { "recordMaxFiles", n => { RecordMaxFiles = n.GetIntValue(); } },
@@ -138,6 +147,7 @@ namespace CharWeb.Client.Models
             writer.WriteLongValue("logMaxBytes", LogMaxBytes);
             writer.WriteIntValue("logMaxFiles", LogMaxFiles);
             writer.WriteBoolValue("logTimestamps", LogTimestamps);
+            writer.WriteStringValue("node", Node);
             writer.WriteBoolValue("record", Record);
             writer.WriteIntValue("recordMaxBytes", RecordMaxBytes);
             writer.WriteIntValue("recordMaxFiles", RecordMaxFiles);

@@ -8,7 +8,7 @@ using System;
 namespace CharWeb.Client.Models
 {
     /// <summary>
-    /// A chardev as `GET` shows it (QEMU&apos;s `query-chardev` and more).
+    /// A chardev as `GET` shows it (QEMU&apos;s `query-chardev` and more); `node`: the node that owns it in a cluster (null on a single node).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class ChardevResponse : IParsable
@@ -81,6 +81,14 @@ namespace CharWeb.Client.Models
         public int? LogMaxFiles { get; set; }
         /// <summary>The logTimestamps property</summary>
         public bool? LogTimestamps { get; set; }
+        /// <summary>The node property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Node { get; set; }
+#nullable restore
+#else
+        public string Node { get; set; }
+#endif
         /// <summary>The ptyPath property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -151,6 +159,7 @@ namespace CharWeb.Client.Models
                 { "logTimestamps", n => { LogTimestamps = n.GetBoolValue(); } },
                 { "logappend", n => { Logappend = n.GetBoolValue(); } },
                 { "logfile", n => { Logfile = n.GetStringValue(); } },
+                { "node", n => { Node = n.GetStringValue(); } },
                 { "ptyPath", n => { PtyPath = n.GetStringValue(); } },
                 { "record", n => { Record = n.GetBoolValue(); } },
                 { "recordMaxBytes", n => { RecordMaxBytes = n.GetIntValue(); } },
@@ -185,6 +194,7 @@ namespace CharWeb.Client.Models
             writer.WriteLongValue("logMaxBytes", LogMaxBytes);
             writer.WriteIntValue("logMaxFiles", LogMaxFiles);
             writer.WriteBoolValue("logTimestamps", LogTimestamps);
+            writer.WriteStringValue("node", Node);
             writer.WriteStringValue("ptyPath", PtyPath);
             writer.WriteBoolValue("record", Record);
             writer.WriteIntValue("recordMaxBytes", RecordMaxBytes);

@@ -27,5 +27,9 @@ namespace CharWeb.Client.Models
         #pragma warning disable CS1591
         Failed,
         #pragma warning restore CS1591
+        [EnumMember(Value = "unreachable")]
+        #pragma warning disable CS1591
+        Unreachable,
+        #pragma warning restore CS1591
     }
 }

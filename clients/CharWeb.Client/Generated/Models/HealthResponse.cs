@@ -9,13 +9,21 @@ using System;
 namespace CharWeb.Client.Models
 {
     /// <summary>
-    /// What `/healthz` answers.
+    /// What `/healthz` answers; `status` is `degraded` while this node&apos;s cluster (`cluster`, null on a single node) cannot be reached.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class HealthResponse : ApiException, IParsable
     {
         /// <summary>The chardevs property</summary>
         public int? Chardevs { get; set; }
+        /// <summary>The cluster property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Cluster { get; set; }
+#nullable restore
+#else
+        public string Cluster { get; set; }
+#endif
         /// <summary>The database property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -61,6 +69,7 @@ namespace CharWeb.Client.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "chardevs", n => { Chardevs = n.GetIntValue(); } },
+                { "cluster", n => { Cluster = n.GetStringValue(); } },
                 { "database", n => { Database = n.GetStringValue(); } },
                 { "states", n => { States = n.GetObjectValue<global::CharWeb.Client.Models.HealthResponse_states>(global::CharWeb.Client.Models.HealthResponse_states.CreateFromDiscriminatorValue); } },
                 { "status", n => { Status = n.GetStringValue(); } },
@@ -74,6 +83,7 @@ namespace CharWeb.Client.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteIntValue("chardevs", Chardevs);
+            writer.WriteStringValue("cluster", Cluster);
             writer.WriteStringValue("database", Database);
             writer.WriteObjectValue<global::CharWeb.Client.Models.HealthResponse_states>("states", States);
             writer.WriteStringValue("status", Status);

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using CharWeb.Api.Endpoints;
+using CharWeb.Engine;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CharWeb.Api.Cluster;
+
+/// <summary>
+/// The cluster as this node reads it from Redis: which nodes there are, whether each still beats, what
+/// chardevs each listed; and the way to a node, for <see cref="NodeForwarder"/>.
+/// </summary>
+internal sealed partial class ClusterDirectory(
+    RedisConnection redis,
+    NodeForwarder forwarder,
+    IOptions<ClusterSettings> settings,
+    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+    ILogger<ClusterDirectory> logger) : IClusterNodes
+{
+    public string? Self { get; } = settings.Value.Node;
+
+    public string? Elsewhere(string? node)
+    {
+        if (node is null || node == Self)
+        {
+            return null;
+        }
+
+        return NodeNames.IsValid(node) ? node : throw ChardevException.Invalid("node", $"'{node}' is not a node name ({NodeNames.Rule})");
+    }
+
+    public async Task<string?> HealthAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await redis.Database.PingAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            return "ok";
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return $"degraded: Redis (CharWeb:Cluster:Redis) does not answer ({ex.Message}); this node serves its own chardevs";
+        }
+    }
+
+    public async Task<string?> OwnerOfAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            string? holder = await redis.Database.HashGetAsync(redis.Keys.Ids, id).WaitAsync(cancellationToken);
+            return holder == Self ? null : holder;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Without the directory only this node's own chardevs are served.
+            LogListFailed(ex);
+            return null;
+        }
+    }
+
+    public async Task<IReadOnlyList<ChardevResponse>> OthersAsync(CancellationToken cancellationToken)
+    {
+        var keys = redis.Keys;
+        try
+        {
+            var db = redis.Database;
+            var nodes = (await db.SetMembersAsync(keys.Nodes).WaitAsync(cancellationToken)).Select(n => (string)n!).Where(n => n != Self).ToList();
+            var batch = db.CreateBatch();
+            var reads = nodes.Select(n => (Node: n, Alive: batch.KeyExistsAsync(keys.Node(n)), Entries: batch.HashValuesAsync(keys.Chardevs(n)))).ToList();
+            batch.Execute();
+            var listed = new List<ChardevResponse>();
+            foreach (var (node, alive, entries) in reads)
+            {
+                var beating = await alive.WaitAsync(cancellationToken);
+                foreach (var entry in await entries.WaitAsync(cancellationToken))
+                {
+                    if (Read(node, entry) is { } chardev)
+                    {
+                        listed.Add(beating ? chardev : chardev with { State = ChardevState.Unreachable, Connected = false });
+                    }
+                }
+            }
+
+            return listed;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // This node's own chardevs are served whatever Redis does.
+            LogListFailed(ex);
+            return [];
+        }
+    }
+
+    public async Task ForwardAsync(HttpContext http, string node, ReadOnlyMemory<byte>? body, CancellationToken cancellationToken)
+    {
+        var url = await UrlOfAsync(node, cancellationToken);
+        await forwarder.SendAsync(http, node, url, body, cancellationToken);
+    }
+
+    /// <summary>Where <paramref name="node"/> is reached, from its heartbeat.</summary>
+    private async Task<string> UrlOfAsync(string node, CancellationToken cancellationToken)
+    {
+        RedisValue beat;
+        bool known;
+        try
+        {
+            var db = redis.Database;
+            beat = await db.StringGetAsync(redis.Keys.Node(node)).WaitAsync(cancellationToken);
+            known = !beat.IsNull || await db.SetContainsAsync(redis.Keys.Nodes, node).WaitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw ClusterException.RedisUnavailable(ex);
+        }
+
+        if (!known)
+        {
+            throw ChardevException.Invalid("node", $"no node named '{node}' has joined this cluster");
+        }
+
+        return (beat.IsNull ? null : JsonSerializer.Deserialize<NodeRecord>((string)beat!, ClusterJson.Options))?.Url
+            ?? throw ClusterException.NodeUnreachable(node, $"its heartbeat stopped (none for {settings.Value.DeadAfterSeconds} s)");
+    }
+
+    private ChardevResponse? Read(string node, RedisValue entry)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ChardevResponse>((string)entry!, json.Value.SerializerOptions) is { } chardev ? chardev with { Node = node } : null;
+        }
+        catch (JsonException ex)
+        {
+            // A node of another version may list a backend this one does not know.
+            LogUnreadable(node, ex);
+            return null;
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using StackExchange.Redis;
+
+namespace CharWeb.Api.Cluster;
+
+/// <summary>
+/// Where the installation keeps what it shares in Redis:
+/// <c>P:nodes</c> (set of every node that ever joined), <c>P:node:N</c> (N's heartbeat, a <see cref="NodeRecord"/> that expires),
+/// <c>P:chardevs:N</c> (hash: id → N's chardev as listed), <c>P:ids</c> (hash: id → the node that holds it), <c>P:nonce:X</c> (signed identities already used).
+/// </summary>
+internal sealed class ClusterKeys(string prefix)
+{
+    public RedisKey Nodes { get; } = $"{prefix}:nodes";
+
+    public RedisKey Ids { get; } = $"{prefix}:ids";
+
+    public RedisKey Node(string node) => $"{prefix}:node:{node}";
+
+    public RedisKey Chardevs(string node) => $"{prefix}:chardevs:{node}";
+
+    /// <summary>A signed identity's nonce, kept while the signature could be valid, so it is taken once.</summary>
+    public RedisKey Nonce(string nonce) => $"{prefix}:nonce:{nonce}";
+}
+
+/// <summary>What a node's heartbeat key holds.</summary>
+internal sealed record NodeRecord(string Name, string Url, DateTimeOffset StartedAt);

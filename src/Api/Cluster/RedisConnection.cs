@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CharWeb.Api.Cluster;
+
+/// <summary>
+/// This node's one connection to Redis. It never fails the start: StackExchange.Redis keeps trying in the
+/// background, and <see cref="Restored"/> says when it is back, so the directory can be rebuilt.
+/// </summary>
+internal sealed partial class RedisConnection(IOptions<ClusterSettings> settings, ILogger<RedisConnection> logger) : IAsyncDisposable
+{
+    private ConnectionMultiplexer? _multiplexer;
+
+    public ClusterKeys Keys { get; } = new(settings.Value.Prefix);
+
+    /// <summary>The connection to Redis came back after a failure.</summary>
+    public event Action? Restored;
+
+    public async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        var options = ConfigurationOptions.Parse(settings.Value.Redis!);
+        options.AbortOnConnectFail = false;
+        // While Redis is away a call fails at once rather than queueing: this node goes on serving its own chardevs.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        // Back within seconds of Redis, so the directory is rebuilt soon after.
+        options.ReconnectRetryPolicy = new ExponentialRetry(500, 5000);
+        options.ClientName = "charweb-" + settings.Value.Node;
+        _multiplexer = await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(cancellationToken);
+        _multiplexer.ConnectionFailed += (_, e) => LogLost(e.EndPoint?.ToString(), e.FailureType, e.Exception);
+        _multiplexer.ConnectionRestored += (_, e) =>
+        {
+            LogRestored(e.EndPoint?.ToString());
+            Restored?.Invoke();
+        };
+    }
+
+    /// <summary>The database; a <see cref="RedisConnectionException"/> while Redis does not answer.</summary>
+    public IDatabase Database => (_multiplexer ?? throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "not connected to Redis yet")).GetDatabase();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_multiplexer is not null)
+        {
+            await _multiplexer.DisposeAsync();
+        }
+    }
+}

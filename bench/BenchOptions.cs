@@ -3,7 +3,7 @@ using System.Globalization;
 namespace CharWeb.Bench;
 
 /// <summary>
-/// Command line: <c>[scenario ...] [--smoke] [--mb N] [--no-console-mb N] [--ringbufs N] [--keys N] [--paced-keys N]
+/// Command line: <c>[scenario ...] [--smoke] [--mb N] [--no-console-mb N] [--ringbufs N] [--cluster-chardevs N] [--keys N] [--paced-keys N]
 /// [--consoles 1,10,100] [--fanout-mb N] [--stalled-consoles N] [--pty-mb N] [--ser2net-seconds N]
 /// [--ser2net-clients N] [--flood-mb N] [--flood-rounds N] [--flood-consoles N] [--interrupts N] [--server DIR] [--out DIR]</c>.
 /// Explicit sizes win over <c>--smoke</c>'s tiny ones.
@@ -22,6 +22,9 @@ public sealed record BenchOptions
 
     /// <summary>idle-ringbufs: how many ringbufs (4096 bytes each); the first and the last N/10 (at most 1,000) are timed.</summary>
     public int Ringbufs { get; init; } = 10_000;
+
+    /// <summary>cluster-list: ringbufs spread over three nodes (and held by one node alone for the baseline).</summary>
+    public int ClusterChardevs { get; init; } = 10_000;
 
     /// <summary>keystroke-latency: keys echoed.</summary>
     public int Keys { get; init; } = 10_000;
@@ -69,7 +72,7 @@ public sealed record BenchOptions
     {
         var smoke = args.Contains("--smoke");
         var options = smoke
-            ? new BenchOptions { Smoke = true, Megabytes = 4, NoConsoleMegabytes = 16, Ringbufs = 200, Keys = 200, PacedKeys = 20, Consoles = [1, 3], FanoutMegabytes = 2, StalledConsoles = 3, PtyMegabytes = 2, Ser2netSeconds = 1, Ser2netClients = 2, FloodMegabytes = 4, FloodRounds = 1, FloodConsoles = 3, Interrupts = 5 }
+            ? new BenchOptions { Smoke = true, Megabytes = 4, NoConsoleMegabytes = 16, Ringbufs = 200, ClusterChardevs = 150, Keys = 200, PacedKeys = 20, Consoles = [1, 3], FanoutMegabytes = 2, StalledConsoles = 3, PtyMegabytes = 2, Ser2netSeconds = 1, Ser2netClients = 2, FloodMegabytes = 4, FloodRounds = 1, FloodConsoles = 3, Interrupts = 5 }
             : new BenchOptions();
         var scenarios = new List<string>();
         for (var i = 0; i < args.Length; i++)
@@ -82,6 +85,7 @@ public sealed record BenchOptions
                 "--mb" => options with { Megabytes = Int() },
                 "--no-console-mb" => options with { NoConsoleMegabytes = Int() },
                 "--ringbufs" => options with { Ringbufs = Int() },
+                "--cluster-chardevs" => options with { ClusterChardevs = Int() },
                 "--keys" => options with { Keys = Int() },
                 "--paced-keys" => options with { PacedKeys = Int() },
                 "--consoles" => options with { Consoles = [.. Next().Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))] },
@@ -109,6 +113,7 @@ public sealed record BenchOptions
         ["mb"] = Megabytes.ToString(CultureInfo.InvariantCulture),
         ["noConsoleMb"] = NoConsoleMegabytes.ToString(CultureInfo.InvariantCulture),
         ["ringbufs"] = Ringbufs.ToString(CultureInfo.InvariantCulture),
+        ["clusterChardevs"] = ClusterChardevs.ToString(CultureInfo.InvariantCulture),
         ["keys"] = Keys.ToString(CultureInfo.InvariantCulture),
         ["pacedKeys"] = PacedKeys.ToString(CultureInfo.InvariantCulture),
         ["consoles"] = string.Join(',', Consoles),

@@ -3,7 +3,7 @@ using CharWeb.Bench;
 using CharWeb.Bench.Scenarios;
 
 // dotnet run -c Release --project bench -- [scenario ...] [--smoke] [sizes]: see BenchOptions.
-IScenario[] all = [new SocketThroughput(), new WebSocketThroughput(), new NoConsole(), new IdleRingbufs(), new ClusterList(), new KeystrokeLatency(), new Fanout(), new Stalled(), new PtyThroughput(), new Ser2net(), new FloodRest(), new CtrlC()];
+IScenario[] all = [new SocketThroughput(), new WebSocketThroughput(), new NoConsole(), new IdleRingbufs(), new ClusterList(), new ClusterConsole(), new KeystrokeLatency(), new Fanout(), new Stalled(), new PtyThroughput(), new Ser2net(), new FloodRest(), new CtrlC()];
 
 BenchOptions options;
 try

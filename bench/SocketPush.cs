@@ -31,10 +31,18 @@ public static class SocketPush
         RunAsync(server, id, bytes, acknowledges, ConsoleWire.Hub, null, cancellationToken);
 
     /// <summary>The push with consoles on <paramref name="wire"/>; <paramref name="flow"/> is the chardev's <c>flow</c> (null: the server's default, pace).</summary>
-    public static async Task<PushFigures> RunAsync(CharWebProcess server, string id, long bytes, IReadOnlyList<bool> acknowledges, ConsoleWire wire, string? flow, CancellationToken cancellationToken)
+    public static Task<PushFigures> RunAsync(CharWebProcess server, string id, long bytes, IReadOnlyList<bool> acknowledges, ConsoleWire wire, string? flow, CancellationToken cancellationToken) =>
+        RunAsync(server, server, id, bytes, acknowledges, wire, flow, cancellationToken);
+
+    /// <summary>
+    /// The push into a chardev on <paramref name="server"/> (which is metered) with its consoles attached through
+    /// <paramref name="consolesVia"/>: the same server, or another node of a cluster that forwards them to it.
+    /// </summary>
+    public static async Task<PushFigures> RunAsync(
+        CharWebProcess server, CharWebProcess consolesVia, string id, long bytes, IReadOnlyList<bool> acknowledges, ConsoleWire wire, string? flow, CancellationToken cancellationToken)
     {
         var port = await server.CreateSocketServerAsync(id, flow, cancellationToken);
-        await using var consoles = await ConsoleGroup.AttachAsync(server, id, acknowledges, wire, cancellationToken);
+        await using var consoles = await ConsoleGroup.AttachAsync(consolesVia, id, acknowledges, wire, cancellationToken);
         using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await peer.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
         var meter = ServerMeter.Start(server);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 
 namespace CharWeb.Bench.Scenarios;
@@ -30,43 +29,18 @@ public sealed class ClusterList : IScenario
             single = await TimeListsAsync(alone, count + 1, cancellationToken);
         }
 
-        await using var redis = await RedisProcess.StartAsync(cancellationToken);
-        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var nodes = new List<CharWebProcess>();
-        try
-        {
-            foreach (var node in Nodes)
-            {
-                var port = Ser2netProcess.FreePort();
-                nodes.Add(await CharWebProcess.StartAsync(context.AppDir, cancellationToken, new Dictionary<string, string>(limits)
-                {
-                    ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
-                    ["CharWeb__Cluster__Redis"] = redis.Connection,
-                    ["CharWeb__Cluster__Node"] = node,
-                    ["CharWeb__Cluster__Url"] = $"http://127.0.0.1:{port}",
-                    ["CharWeb__Cluster__Secret"] = secret,
-                    ["CharWeb__Chardevs__0__Id"] = "demo-" + node,
-                }));
-            }
+        await using var cluster = await BenchCluster.StartAsync(context.AppDir, Nodes, limits, cancellationToken);
 
-            // Each node makes its share itself; the first node then lists every one of them.
-            var share = count / Nodes.Length;
-            for (var i = 0; i < nodes.Count; i++)
-            {
-                var from = i * share;
-                await CreateAsync(nodes[i], from, i == nodes.Count - 1 ? count - from : share, cancellationToken);
-            }
-
-            var clustered = await TimeListsAsync(nodes[0], count + Nodes.Length, cancellationToken);
-            return [.. LatencyRows.Rows(Name, $"GET /api/chardevs on node a, {count} chardevs over {Nodes.Length} nodes", clustered, single, $"1 node, {count} of its own", 100)];
-        }
-        finally
+        // Each node makes its share itself; the first node then lists every one of them.
+        var share = count / Nodes.Length;
+        for (var i = 0; i < Nodes.Length; i++)
         {
-            foreach (var node in nodes)
-            {
-                await node.DisposeAsync();
-            }
+            var from = i * share;
+            await CreateAsync(cluster.Nodes[i], from, i == Nodes.Length - 1 ? count - from : share, cancellationToken);
         }
+
+        var clustered = await TimeListsAsync(cluster.Nodes[0], count + Nodes.Length, cancellationToken);
+        return [.. LatencyRows.Rows(Name, $"GET /api/chardevs on node a, {count} chardevs over {Nodes.Length} nodes", clustered, single, $"1 node, {count} of its own", 100)];
     }
 
     private static Task CreateAsync(CharWebProcess server, int from, int count, CancellationToken cancellationToken) =>

@@ -14,6 +14,7 @@ internal sealed partial class ClusterDirectory(
     RedisConnection redis,
     NodeForwarder forwarder,
     SignedIdentity identity,
+    IOptions<Hubs.ConsoleSettings> consoles,
     ILoggerFactory loggers,
     IOptions<ClusterSettings> settings,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
@@ -104,7 +105,7 @@ internal sealed partial class ClusterDirectory(
         var url = await UrlOfAsync(node, cancellationToken);
         var path = Hubs.ConsoleHub.Path + (readOnly ? "?readonly=1" : "");
         var hub = new Uri(url.TrimEnd('/') + path);
-        return await RemoteConsole.AttachAsync(hub, node, id, identity.Sign(caller, node, HttpMethods.Get, path), onEvent, loggers.CreateLogger<RemoteConsole>(), cancellationToken);
+        return await RemoteConsole.AttachAsync(hub, node, id, identity.Sign(caller, node, HttpMethods.Get, path), consoles.Value, onEvent, loggers.CreateLogger<RemoteConsole>(), cancellationToken);
     }
 
     /// <summary>Where <paramref name="node"/> is reached, from its heartbeat.</summary>

@@ -46,7 +46,7 @@ public sealed partial class RemoteConsole : IAsyncDisposable
     /// output), or throws the owner's refusal as a <see cref="HubException"/>.
     /// </summary>
     internal static async Task<RemoteConsole> AttachAsync(
-        Uri hub, string node, string id, string identity, Func<Dictionary<string, object?>, Task> onEvent, ILogger logger, CancellationToken cancellationToken)
+        Uri hub, string node, string id, string identity, Hubs.ConsoleSettings timing, Func<Dictionary<string, object?>, Task> onEvent, ILogger logger, CancellationToken cancellationToken)
     {
         var connection = new HubConnectionBuilder()
             .WithUrl(hub, HttpTransportType.WebSockets, o =>
@@ -56,6 +56,9 @@ public sealed partial class RemoteConsole : IAsyncDisposable
             })
             .AddMessagePackProtocol()
             .Build();
+        // The owner's timing is this installation's: ping it as a browser must, and give it up as it gives up a browser.
+        connection.KeepAliveInterval = TimeSpan.FromSeconds(timing.KeepAliveSeconds);
+        connection.ServerTimeout = TimeSpan.FromSeconds(timing.ClientTimeoutSeconds);
         var console = new RemoteConsole(connection, node, id, logger);
         connection.On<string, Dictionary<string, object?>>(ConsoleHub.EventMethod, async (_, payload) =>
         {

@@ -13,6 +13,9 @@ namespace CharWeb.Api.Cluster;
 internal sealed partial class ClusterDirectory(
     RedisConnection redis,
     NodeForwarder forwarder,
+    SignedIdentity identity,
+    IOptions<Hubs.ConsoleSettings> consoles,
+    ILoggerFactory loggers,
     IOptions<ClusterSettings> settings,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
     ILogger<ClusterDirectory> logger) : IClusterNodes
@@ -94,6 +97,15 @@ internal sealed partial class ClusterDirectory(
     {
         var url = await UrlOfAsync(node, cancellationToken);
         await forwarder.SendAsync(http, node, url, body, cancellationToken);
+    }
+
+    public async Task<RemoteConsole> AttachConsoleAsync(
+        System.Security.Claims.ClaimsPrincipal caller, string node, string id, bool readOnly, Func<Dictionary<string, object?>, Task> onEvent, CancellationToken cancellationToken)
+    {
+        var url = await UrlOfAsync(node, cancellationToken);
+        var path = Hubs.ConsoleHub.Path + (readOnly ? "?readonly=1" : "");
+        var hub = new Uri(url.TrimEnd('/') + path);
+        return await RemoteConsole.AttachAsync(hub, node, id, identity.Sign(caller, node, HttpMethods.Get, path), consoles.Value, onEvent, loggers.CreateLogger<RemoteConsole>(), cancellationToken);
     }
 
     /// <summary>Where <paramref name="node"/> is reached, from its heartbeat.</summary>

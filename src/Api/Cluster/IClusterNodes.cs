@@ -30,6 +30,13 @@ public interface IClusterNodes
 
     /// <summary>Sends this request, with <paramref name="body"/> in place of its own, to <paramref name="node"/> as the caller, and writes its answer.</summary>
     Task ForwardAsync(HttpContext http, string node, ReadOnlyMemory<byte>? body, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Attaches a console to chardev <paramref name="id"/> on <paramref name="node"/> as <paramref name="caller"/>, read-only if
+    /// asked; the owner's events for it go to <paramref name="onEvent"/>. Throws the owner's refusal as a hub error.
+    /// </summary>
+    Task<RemoteConsole> AttachConsoleAsync(
+        System.Security.Claims.ClaimsPrincipal caller, string node, string id, bool readOnly, Func<Dictionary<string, object?>, Task> onEvent, CancellationToken cancellationToken);
 }
 
 /// <summary>A server alone: every chardev is its own.</summary>
@@ -48,5 +55,9 @@ internal sealed class SingleNode : IClusterNodes
     public Task<IReadOnlyList<ChardevResponse>> OthersAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ChardevResponse>>([]);
 
     public Task ForwardAsync(HttpContext http, string node, ReadOnlyMemory<byte>? body, CancellationToken cancellationToken) =>
+        throw ChardevException.Invalid("node", "this server is not part of a cluster");
+
+    public Task<RemoteConsole> AttachConsoleAsync(
+        System.Security.Claims.ClaimsPrincipal caller, string node, string id, bool readOnly, Func<Dictionary<string, object?>, Task> onEvent, CancellationToken cancellationToken) =>
         throw ChardevException.Invalid("node", "this server is not part of a cluster");
 }

@@ -2,11 +2,13 @@ namespace CharWeb.Api.Hubs;
 
 /// <summary>
 /// What one hub connection runs at once, kept in the connection's <c>Items</c>: its consoles by
-/// chardev id (so its later calls find them; a connection id is no Engine concept) and its list watchers.
+/// chardev id (so its later calls find them; a connection id is no Engine concept), those relayed from the
+/// chardev's owner on another node, and its list watchers.
 /// </summary>
 internal sealed class ConnectionLoad
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Engine.Consoles.ConsoleSession> _sessions = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Cluster.RemoteConsole> _remotes = new(StringComparer.Ordinal);
     private readonly BoundedCount _consoles = new();
     private readonly BoundedCount _watchers = new();
 
@@ -32,6 +34,15 @@ internal sealed class ConnectionLoad
 
     public void RemoveSession(string id, Engine.Consoles.ConsoleSession session) =>
         _sessions.TryRemove(new KeyValuePair<string, Engine.Consoles.ConsoleSession>(id, session));
+
+    /// <summary>The console relayed from another node for chardev <paramref name="id"/>, if this connection has one.</summary>
+    public Cluster.RemoteConsole? Remote(string id) => _remotes.GetValueOrDefault(id);
+
+    /// <summary>Files a relayed console; false when this connection already has one, local or relayed, there.</summary>
+    public bool TryAddRemote(string id, Cluster.RemoteConsole remote) => !_sessions.ContainsKey(id) && _remotes.TryAdd(id, remote);
+
+    public void RemoveRemote(string id, Cluster.RemoteConsole remote) =>
+        _remotes.TryRemove(new KeyValuePair<string, Cluster.RemoteConsole>(id, remote));
 
     public bool TryAddConsole(int max) => _consoles.TryAdd(max);
 

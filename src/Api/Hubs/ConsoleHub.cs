@@ -18,7 +18,8 @@ namespace CharWeb.Api.Hubs;
 /// consoles that may type, one holds the writer seat (conserver) unless the chardev says <c>writers: all</c>.
 /// </summary>
 [Microsoft.AspNetCore.Authorization.Authorize(Policy = "viewer")]
-public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSettings> settings, IOptions<CharWebOptions> limits, AuditLog audit, HubLoad hubLoad) : Hub
+public sealed partial class ConsoleHub(
+    ChardevRegistry registry, IOptions<ConsoleSettings> settings, IOptions<CharWebOptions> limits, AuditLog audit, HubLoad hubLoad, Cluster.IClusterNodes nodes) : Hub
 {
     private static readonly object CountedUser = new();
 
@@ -55,7 +56,13 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
         ConsoleSession session;
         try
         {
-            session = await OpenAsync(Required(id), load);
+            if (await OwnerElsewhereAsync(Required(id), cancellationToken) is { } node)
+            {
+                var remote = await AttachRemoteAsync(id, node, load, cancellationToken);
+                return Relay(id, remote, load, Actor, cancellationToken);
+            }
+
+            session = await OpenAsync(id, load);
         }
         catch
         {
@@ -110,6 +117,12 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
             throw new HubException($"a write may carry at most {limit} bytes, this one has {data.Length}");
         }
 
+        if (ConnectionLoad.Of(Context).Remote(id) is { } remote)
+        {
+            RequireOperatorRole();
+            return await remote.WriteAsync(data, Context.ConnectionAborted);
+        }
+
         Chardev chardev;
         int accepted;
         if (Session(id) is { } session)
@@ -119,6 +132,7 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
         }
         else
         {
+            await RefuseElsewhereAsync(id, "write");
             // Not attached: input as REST sends it, for callers that may operate this chardev, and as the same writer.
             chardev = RequireOperator(id);
             accepted = await chardev.WriteAsync(data, InputSource.Named("rest:" + Context.User!.UserName()), Context.ConnectionAborted);
@@ -129,12 +143,27 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
     }
 
     /// <summary>The terminal size of this console (pty and exec devices take it).</summary>
-    public void Resize(string id, int cols, int rows) =>
-        (Session(Required(id)) ?? throw new HubException($"not attached to '{id}'")).Resize(cols, rows);
+    public Task Resize(string id, int cols, int rows)
+    {
+        if (ConnectionLoad.Of(Context).Remote(Required(id)) is { } remote)
+        {
+            return remote.ResizeAsync(cols, rows, Context.ConnectionAborted);
+        }
+
+        (Session(id) ?? throw new HubException($"not attached to '{id}'")).Resize(cols, rows);
+        return Task.CompletedTask;
+    }
 
     /// <summary>Sends a break into the device.</summary>
     public async Task SendBreak(string id)
     {
+        if (ConnectionLoad.Of(Context).Remote(Required(id)) is { } remote)
+        {
+            RequireOperatorRole();
+            await remote.SendBreakAsync(Context.ConnectionAborted);
+            return;
+        }
+
         var chardev = RequireOperator(Required(id));
         if (Session(id) is { MayWrite: false })
         {
@@ -147,16 +176,29 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
     }
 
     /// <summary>conserver's force attach: this console takes the writer seat; every console hears a <c>writer</c> event.</summary>
-    public void TakeWriter(string id)
+    public async Task TakeWriter(string id)
     {
+        if (ConnectionLoad.Of(Context).Remote(Required(id)) is { } remote)
+        {
+            RequireOperatorRole();
+            await remote.TakeWriterAsync(Context.ConnectionAborted);
+            return;
+        }
+
         var session = Session(Required(id)) ?? throw new HubException($"not attached to '{id}'");
         RequireOperator(id).TakeWriter(session);
         audit.Record(Actor, "take-writer", id);
     }
 
     /// <summary>Gives the writer seat up; it passes to the longest-attached console that may type.</summary>
-    public void ReleaseWriter(string id)
+    public async Task ReleaseWriter(string id)
     {
+        if (ConnectionLoad.Of(Context).Remote(Required(id)) is { } remote)
+        {
+            await remote.ReleaseWriterAsync(Context.ConnectionAborted);
+            return;
+        }
+
         var session = Session(Required(id)) ?? throw new HubException($"not attached to '{id}'");
         Find(id).ReleaseWriter(session);
         audit.Record(Actor, "release-writer", id);
@@ -166,12 +208,20 @@ public sealed class ConsoleHub(ChardevRegistry registry, IOptions<ConsoleSetting
     /// Flow control: total bytes this console has rendered since it attached. Sent without waiting
     /// for an answer, so an ack for a console that is gone (a late one after detaching) is ignored.
     /// </summary>
-    public void Ack(string id, long bytes)
+    public Task Ack(string id, long bytes)
     {
-        if (id is not null)
+        if (id is null)
         {
-            Session(id)?.Acknowledge(bytes);
+            return Task.CompletedTask;
         }
+
+        if (ConnectionLoad.Of(Context).Remote(id) is { } remote)
+        {
+            return remote.AckAsync(bytes);
+        }
+
+        Session(id)?.Acknowledge(bytes);
+        return Task.CompletedTask;
     }
 
     /// <summary>The chardev list, sent again whenever a chardev is created, removed or changes state, and with fresh stats.</summary>

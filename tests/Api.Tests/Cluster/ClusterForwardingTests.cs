@@ -29,9 +29,9 @@ public sealed class ClusterForwardingTests
         await HubConsole.UntilAsync(async () => (await ClusterNodes.ListedAsync(cluster["a"], "made-via-a"))?["node"]?.GetValue<string>() == "b", "a lists made-via-a on b");
 
         // b acted as the caller, and knows it came through a; a's audit names both nodes.
-        var auditB = await AuditAsync(cluster["b"], "made-via-a");
+        var auditB = await ClusterNodes.AuditAsync(cluster["b"], "made-via-a");
         Assert.Equal(("loopback", "loopback via node a"), (auditB!["user"]!.GetValue<string>(), auditB["via"]!.GetValue<string>()));
-        var auditA = await AuditAsync(cluster["a"], "made-via-a");
+        var auditA = await ClusterNodes.AuditAsync(cluster["a"], "made-via-a");
         Assert.Equal("testdev, on node b from node a", auditA!["detail"]!.GetValue<string>());
     }
 
@@ -74,9 +74,9 @@ public sealed class ClusterForwardingTests
         }
 
         // b audited each act as the caller through a; a audited each forward naming both nodes.
-        var onB = await AuditAsync(cluster["b"], "rb", "remove");
+        var onB = await ClusterNodes.AuditAsync(cluster["b"], "rb", "remove");
         Assert.Equal("loopback via node a", onB!["via"]!.GetValue<string>());
-        var onA = await AuditAsync(cluster["a"], "rb", "forward");
+        var onA = await ClusterNodes.AuditAsync(cluster["a"], "rb", "forward");
         Assert.Contains("on node b from node a", onA!["detail"]!.GetValue<string>());
     }
 
@@ -129,19 +129,5 @@ public sealed class ClusterForwardingTests
         var problem = await Problem.ReadAsync(created);
         Assert.Equal("urn:charweb:problem:node-unreachable", problem.Type);
         Assert.Contains("'b'", Assert.Single(problem.Errors["node"]));
-    }
-
-    private static async Task<JsonObject?> AuditAsync(Reliability.PublishedServer node, string chardev, string action = "create")
-    {
-        JsonObject? entry = null;
-        await HubConsole.UntilAsync(
-            async () =>
-            {
-                var page = await node.Http.GetFromJsonAsync<JsonObject>($"/api/audit?chardev={chardev}", CharWebServer.Timeout());
-                entry = page!["entries"]!.AsArray().Select(e => e!.AsObject()).LastOrDefault(e => e["action"]!.GetValue<string>() == action);
-                return entry is not null;
-            },
-            $"the audit of {chardev} has a {action}");
-        return entry;
     }
 }

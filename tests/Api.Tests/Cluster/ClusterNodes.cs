@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using CharWeb.Api.Tests.Hubs;
 using CharWeb.Api.Tests.Reliability;
 
 namespace CharWeb.Api.Tests.Cluster;
@@ -15,7 +16,13 @@ public sealed class ClusterNodes : IAsyncDisposable
     private readonly Dictionary<string, PublishedServer> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string DataDir, int Port)> _places = new(StringComparer.Ordinal);
 
-    private ClusterNodes(RedisServer redis) => Redis = redis;
+    private readonly IReadOnlyDictionary<string, string> _extra;
+
+    private ClusterNodes(RedisServer redis, IReadOnlyDictionary<string, string>? extra)
+    {
+        Redis = redis;
+        _extra = extra ?? new Dictionary<string, string>();
+    }
 
     public RedisServer Redis { get; private set; }
 
@@ -27,9 +34,12 @@ public sealed class ClusterNodes : IAsyncDisposable
 
     public PublishedServer this[string node] => _nodes[node];
 
-    public static async Task<ClusterNodes> StartAsync(params string[] nodes)
+    public static Task<ClusterNodes> StartAsync(params string[] nodes) => StartAsync(null, nodes);
+
+    /// <summary>Starts the nodes, each with <paramref name="extra"/> settings (environment names) besides its own.</summary>
+    public static async Task<ClusterNodes> StartAsync(IReadOnlyDictionary<string, string>? extra, params string[] nodes)
     {
-        var cluster = new ClusterNodes(await RedisServer.StartAsync());
+        var cluster = new ClusterNodes(await RedisServer.StartAsync(), extra);
         try
         {
             foreach (var node in nodes)
@@ -47,7 +57,7 @@ public sealed class ClusterNodes : IAsyncDisposable
     }
 
     /// <summary>The settings of node <paramref name="node"/> listening on <paramref name="port"/>; its demo chardev is named <c>demo-NODE</c>.</summary>
-    public Dictionary<string, string> Settings(string node, int port) => new()
+    public Dictionary<string, string> Settings(string node, int port) => new(_extra)
     {
         ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
         ["CharWeb__Cluster__Redis"] = Redis.Connection,
@@ -86,6 +96,21 @@ public sealed class ClusterNodes : IAsyncDisposable
 
     public static async Task<HttpResponseMessage> CreateAsync(PublishedServer node, string json) =>
         await node.Http.PostAsync("/api/chardevs", new StringContent(json, System.Text.Encoding.UTF8, "application/json"), CharWebServer.Timeout());
+
+    /// <summary>The last audit entry of <paramref name="action"/> on <paramref name="chardev"/> that <paramref name="node"/> kept, once there is one.</summary>
+    public static async Task<JsonObject?> AuditAsync(PublishedServer node, string chardev, string action = "create")
+    {
+        JsonObject? entry = null;
+        await HubConsole.UntilAsync(
+            async () =>
+            {
+                var page = await node.Http.GetFromJsonAsync<JsonObject>($"/api/audit?chardev={chardev}", CharWebServer.Timeout());
+                entry = page!["entries"]!.AsArray().Select(e => e!.AsObject()).LastOrDefault(e => e["action"]!.GetValue<string>() == action);
+                return entry is not null;
+            },
+            $"the audit of {chardev} has a {action}");
+        return entry;
+    }
 
     public async ValueTask DisposeAsync()
     {

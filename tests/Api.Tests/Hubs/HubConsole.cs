@@ -51,9 +51,13 @@ internal sealed class HubConsole : IAsyncDisposable
     }
 
     /// <summary>Connects to <c>/hubs/console</c> over MessagePack (or JSON), optionally read-only, optionally with a bearer token.</summary>
-    public static async Task<HubConsole> ConnectAsync(CharWebServer server, bool messagePack = true, bool readOnly = false, bool keep = false, string? accessToken = null)
+    public static Task<HubConsole> ConnectAsync(CharWebServer server, bool messagePack = true, bool readOnly = false, bool keep = false, string? accessToken = null) =>
+        ConnectAsync(server.BaseAddress, messagePack, readOnly, keep, accessToken);
+
+    /// <summary>Connects to the hub of the server at <paramref name="server"/> (an in-process one or a real process).</summary>
+    public static async Task<HubConsole> ConnectAsync(Uri server, bool messagePack = true, bool readOnly = false, bool keep = false, string? accessToken = null)
     {
-        var url = new Uri(server.BaseAddress, readOnly ? "hubs/console?readonly=1" : "hubs/console");
+        var url = new Uri(server, readOnly ? "hubs/console?readonly=1" : "hubs/console");
         var builder = new HubConnectionBuilder().WithUrl(url, o => o.AccessTokenProvider = () => Task.FromResult(accessToken));
         if (messagePack)
         {
@@ -98,6 +102,25 @@ internal sealed class HubConsole : IAsyncDisposable
 
             await Task.WhenAny(_progress.Reader.WaitToReadAsync(cancellationToken).AsTask(), _reading);
             _progress.Reader.TryRead(out _);
+        }
+    }
+
+    /// <summary>Waits until the attach stream ends and returns the error it ended with (null: it completed).</summary>
+    public async Task<Exception?> WaitForEndAsync(int seconds = 30)
+    {
+        try
+        {
+            await _reading.WaitAsync(CharWebServer.Timeout(seconds));
+            return null;
+        }
+        catch (OperationCanceledException) when (!_reading.IsCompleted)
+        {
+            Assert.Fail($"the attach stream did not end within {seconds} s");
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex;
         }
     }
 

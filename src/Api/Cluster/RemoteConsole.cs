@@ -1,0 +1,219 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using CharWeb.Api.Hubs;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace CharWeb.Api.Cluster;
+
+/// <summary>
+/// One browser console of a chardev that another node owns: a hub connection of this node to the owner's
+/// <c>/hubs/console</c>, as the caller, attached there. Output is read from the owner only as the browser's stream
+/// takes it, and the browser's acks go to the owner's window, so flow control stays the owner's, end to end; the
+/// owner's events go to the browser as they come. One connection per console: it ends with the console.
+/// </summary>
+public sealed partial class RemoteConsole : IAsyncDisposable
+{
+    private const string HubFailure = "HubException: ";
+    private static readonly TimeSpan AttachTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly HubConnection _owner;
+    private readonly string _id;
+    private readonly ILogger _logger;
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ChannelReader<byte[]> _output = Channel.CreateUnbounded<byte[]>().Reader;
+    private long _relayed;
+
+    private RemoteConsole(HubConnection owner, string node, string id, ILogger logger)
+    {
+        _owner = owner;
+        Node = node;
+        _id = id;
+        _logger = logger;
+    }
+
+    /// <summary>The node that owns the chardev.</summary>
+    public string Node { get; }
+
+    /// <summary>Output bytes relayed to the browser so far.</summary>
+    public long BytesRelayed => Interlocked.Read(ref _relayed);
+
+    /// <summary>
+    /// Connects to the owner's hub at <paramref name="hub"/> with <paramref name="identity"/> (signed for that one
+    /// request: with negotiation skipped, the WebSocket request is the only one) and attaches to <paramref name="id"/>; returns once the owner has taken the console (its first event or
+    /// output), or throws the owner's refusal as a <see cref="HubException"/>.
+    /// </summary>
+    internal static async Task<RemoteConsole> AttachAsync(
+        Uri hub, string node, string id, string identity, Hubs.ConsoleSettings timing, Func<Dictionary<string, object?>, Task> onEvent, ILogger logger, CancellationToken cancellationToken)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(hub, HttpTransportType.WebSockets, o =>
+            {
+                o.SkipNegotiation = true;
+                o.Headers[SignedIdentity.Header] = identity;
+            })
+            .AddMessagePackProtocol()
+            .Build();
+        // The owner's timing is this installation's: ping it as a browser must, and give it up as it gives up a browser.
+        connection.KeepAliveInterval = TimeSpan.FromSeconds(timing.KeepAliveSeconds);
+        connection.ServerTimeout = TimeSpan.FromSeconds(timing.ClientTimeoutSeconds);
+        var console = new RemoteConsole(connection, node, id, logger);
+        connection.On<string, Dictionary<string, object?>>(ConsoleHub.EventMethod, async (_, payload) =>
+        {
+            console._started.TrySetResult();
+            await onEvent(payload);
+        });
+        connection.Closed += console.OnClosedAsync;
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        patience.CancelAfter(AttachTimeout);
+        try
+        {
+            await connection.StartAsync(patience.Token);
+            console._output = await connection.StreamAsChannelAsync<byte[]>(nameof(ConsoleHub.Attach), id, patience.Token);
+            var first = console._output.WaitToReadAsync(patience.Token).AsTask();
+            await Task.WhenAny(console._started.Task, first).WaitAsync(patience.Token);
+            if (!console._started.Task.IsCompleted && first is { IsFaulted: true } or { IsCompletedSuccessfully: true, Result: false })
+            {
+                throw new HubException(first.IsFaulted ? Refusal(first.Exception!.InnerException!) : $"node '{node}' ended the console of '{id}' as it began");
+            }
+
+            console.LogAttached(id, node);
+            return console;
+        }
+        catch (Exception ex) when (ex is not HubException && !cancellationToken.IsCancellationRequested)
+        {
+            await console.DisposeAsync();
+            var why = ex is OperationCanceledException ? $"no answer within {AttachTimeout.TotalSeconds:0} s" : ex.Message;
+            throw new HubException($"node '{node}', which owns '{id}', does not answer: {why}");
+        }
+        catch
+        {
+            await console.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The owner's output, read only as it is taken; ends with the reason when the owner's connection drops.</summary>
+    public async IAsyncEnumerable<byte[]> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Exception? failure = null;
+            var more = false;
+            try
+            {
+                more = await _output.WaitToReadAsync(cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                failure = ex;
+            }
+
+            if (failure is not null || (!more && _owner.State != HubConnectionState.Connected))
+            {
+                throw await EndedAsync(failure, cancellationToken);
+            }
+
+            if (!more)
+            {
+                yield break;
+            }
+
+            while (_output.TryRead(out var chunk))
+            {
+                Interlocked.Add(ref _relayed, chunk.Length);
+                yield return chunk;
+            }
+        }
+    }
+
+    /// <summary>The browser's ack, for the owner's window; one for a console that is gone is dropped, as the hub drops it.</summary>
+    public async Task AckAsync(long bytes)
+    {
+        try
+        {
+            await _owner.SendAsync("Ack", _id, bytes);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or OperationCanceledException)
+        {
+            LogAckDropped(_id, Node, ex.Message);
+        }
+    }
+
+    public Task<int> WriteAsync(byte[] data, CancellationToken cancellationToken) =>
+        CallAsync(() => _owner.InvokeAsync<int>(nameof(ConsoleHub.Write), _id, data, cancellationToken));
+
+    public Task ResizeAsync(int cols, int rows, CancellationToken cancellationToken) =>
+        CallAsync(() => _owner.InvokeAsync(nameof(ConsoleHub.Resize), _id, cols, rows, cancellationToken));
+
+    public Task SendBreakAsync(CancellationToken cancellationToken) =>
+        CallAsync(() => _owner.InvokeAsync(nameof(ConsoleHub.SendBreak), _id, cancellationToken));
+
+    public Task TakeWriterAsync(CancellationToken cancellationToken) =>
+        CallAsync(() => _owner.InvokeAsync(nameof(ConsoleHub.TakeWriter), _id, cancellationToken));
+
+    public Task ReleaseWriterAsync(CancellationToken cancellationToken) =>
+        CallAsync(() => _owner.InvokeAsync(nameof(ConsoleHub.ReleaseWriter), _id, cancellationToken));
+
+    public async ValueTask DisposeAsync()
+    {
+        _owner.Closed -= OnClosedAsync;
+        await _owner.DisposeAsync();
+    }
+
+    /// <summary>What the owner refused, without the words SignalR's client puts around it.</summary>
+    private static string Refusal(Exception ex) =>
+        ex.Message.IndexOf(HubFailure, StringComparison.Ordinal) is var at and >= 0 ? ex.Message[(at + HubFailure.Length)..] : ex.Message;
+
+    private async Task CallAsync(Func<Task> call) => await CallAsync(async () =>
+    {
+        await call();
+        return 0;
+    });
+
+    private async Task<T> CallAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (HubException ex)
+        {
+            throw new HubException(Refusal(ex));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException || (ex is OperationCanceledException && _owner.State != HubConnectionState.Connected))
+        {
+            throw new HubException($"the console of '{_id}' is not connected to node '{Node}', which owns it: {ex.Message}");
+        }
+    }
+
+    private async Task<Exception> EndedAsync(Exception? failure, CancellationToken cancellationToken)
+    {
+        if (failure is HubException refused)
+        {
+            return new HubException(Refusal(refused));
+        }
+
+        // The stream fails as the connection closes; the connection's own reason follows at once.
+        string reason;
+        try
+        {
+            reason = await _closed.Task.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            reason = failure?.Message ?? "the connection closed";
+        }
+
+        LogOwnerLost(_id, Node, reason);
+        return new HubException($"the console of '{_id}' ended: node '{Node}', which owns it, stopped answering ({reason}); attach again once it is back");
+    }
+
+    private Task OnClosedAsync(Exception? error)
+    {
+        _closed.TrySetResult(error?.Message ?? "it closed the connection");
+        return Task.CompletedTask;
+    }
+}

@@ -36,6 +36,7 @@ internal static class ClusterSetup
         services.AddSingleton<DirectoryWatch>();
         services.AddSingleton<IClusterListing>(provider => provider.GetRequiredService<DirectoryWatch>());
         services.AddHostedService(provider => provider.GetRequiredService<DirectoryWatch>());
+        services.AddHostedService<ClusterApiKeys>();
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, NodeIdentityHandler>(NodeIdentityHandler.SchemeName, null);
     }
 

@@ -39,9 +39,9 @@
   window.charweb = { term, connection, state };
 
   // ---- chardev list --------------------------------------------------------------------------
-  /** Whether a chardev matches the filter: every word in its id, backend (filename) or state. */
+  /** Whether a chardev matches the filter: every word in its id, backend (filename), state or node. */
   function matches(c, filter) {
-    const text = `${c.id} ${c.filename} ${c.state}`.toLowerCase();
+    const text = `${c.id} ${c.filename} ${c.state} ${c.node || ''}`.toLowerCase();
     return filter.toLowerCase().split(/\s+/).filter(Boolean).every(word => text.includes(word));
   }
 
@@ -69,6 +69,14 @@
       const meta = document.createElement('span');
       meta.className = 'meta mono';
       meta.textContent = `${c.filename} · out ${bytes(c.outputBytes)} · dropped ${bytes(c.outputDropped)}`;
+      // Only a cluster's chardevs carry a node: a single server's list stays as it was.
+      if (c.node) {
+        const node = document.createElement('span');
+        node.className = 'node';
+        node.textContent = c.node;
+        node.title = `on node ${c.node}`;
+        meta.prepend(node, ' · ');
+      }
       li.append(dot, id, viewers, meta);
       li.addEventListener('click', () => open(c.id));
       return li;

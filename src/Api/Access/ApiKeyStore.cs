@@ -30,6 +30,7 @@ public sealed class ApiKeyStore
     private readonly HashSet<string> _pending = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly SqliteFile _file;
+    private IReadOnlyDictionary<string, ApiKey> _elsewhere = new Dictionary<string, ApiKey>(StringComparer.Ordinal);
 
     public ApiKeyStore(string databasePath, IEnumerable<DeclaredApiKey> declared)
     {
@@ -46,10 +47,20 @@ public sealed class ApiKeyStore
 
     public IReadOnlyList<ApiKey> All => _byHash.Values.OrderBy(k => k.Name, StringComparer.Ordinal).ToList();
 
+    /// <summary>The keys made through this node's API, by hash: what a cluster shares with the other nodes.</summary>
+    public IReadOnlyDictionary<string, ApiKey> Made => _byHash.Where(p => p.Value.Source == ApiKeySource.Api).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+
+    /// <summary>A key was made or revoked here.</summary>
+    public event Action? Changed;
+
+    /// <summary>In a cluster: the keys the other nodes made (by hash), accepted here too; replaces the ones accepted before.</summary>
+    public void AcceptElsewhere(IReadOnlyDictionary<string, ApiKey> keys) => Volatile.Write(ref _elsewhere, keys);
+
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     /// <summary>The key a bearer token is, if it is one.</summary>
-    public ApiKey? Find(string token) => token.Length is > 0 and <= 512 && _byHash.TryGetValue(Hash(token), out var key) ? key : null;
+    public ApiKey? Find(string token) =>
+        token.Length is > 0 and <= 512 && Hash(token) is var hash && (_byHash.TryGetValue(hash, out var key) || Volatile.Read(ref _elsewhere).TryGetValue(hash, out key)) ? key : null;
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -137,6 +148,7 @@ public sealed class ApiKeyStore
             }
         }
 
+        Changed?.Invoke();
         return (key, secret);
     }
 
@@ -156,6 +168,7 @@ public sealed class ApiKeyStore
 
         await ExecuteAsync("DELETE FROM api_keys WHERE name = $name", p => p.AddWithValue("$name", name), cancellationToken);
         _byHash.TryRemove(hash, out _);
+        Changed?.Invoke();
         return key;
     }
 

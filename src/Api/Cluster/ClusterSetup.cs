@@ -17,6 +17,7 @@ internal static class ClusterSetup
         if (!ClusterSettings.IsEnabled(builder.Configuration))
         {
             services.AddSingleton<IClusterNodes, SingleNode>();
+            services.AddSingleton<IClusterListing, SingleNodeListing>();
             return;
         }
 
@@ -28,9 +29,14 @@ internal static class ClusterSetup
         services.AddSingleton<SignedIdentity>();
         services.AddHttpForwarder();
         services.AddSingleton<NodeForwarder>();
-        services.AddSingleton<IClusterNodes, ClusterDirectory>();
+        services.AddSingleton<ClusterDirectory>();
+        services.AddSingleton<IClusterNodes>(provider => provider.GetRequiredService<ClusterDirectory>());
         services.AddHostedService<NodeHeartbeat>();
         services.AddHostedService<DirectoryWriter>();
+        services.AddSingleton<DirectoryWatch>();
+        services.AddSingleton<IClusterListing>(provider => provider.GetRequiredService<DirectoryWatch>());
+        services.AddHostedService(provider => provider.GetRequiredService<DirectoryWatch>());
+        services.AddHostedService<ClusterApiKeys>();
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, NodeIdentityHandler>(NodeIdentityHandler.SchemeName, null);
     }
 

@@ -11,7 +11,8 @@ namespace CharWeb.Api.Cluster;
 /// <summary>
 /// Keeps this node's chardevs in the directory (<c>P:chardevs:NODE</c>): one entry per chardev, as
 /// <c>GET /api/chardevs</c> shows it. Events mark a chardev changed and wake one writer; each heartbeat the
-/// stats of every chardev are compared and the changed ones written; on every (re)connect to Redis the
+/// stats of every chardev are compared and the changed ones written, and a write is announced on
+/// <c>P:directory</c>; on every (re)connect to Redis the
 /// whole entry set is rebuilt, and the ids claimed back.
 /// </summary>
 internal sealed partial class DirectoryWriter(
@@ -133,6 +134,7 @@ internal sealed partial class DirectoryWriter(
 
         _ = replace.SetAddAsync(keys.Nodes, _node);
         await replace.ExecuteAsync().WaitAsync(cancellationToken);
+        await redis.Subscriber.PublishAsync(keys.Directory, _node).WaitAsync(cancellationToken);
 
         _written.Clear();
         foreach (var (id, entry) in entries)
@@ -196,6 +198,9 @@ internal sealed partial class DirectoryWriter(
         }
 
         await Task.WhenAll(writes).WaitAsync(cancellationToken);
+
+        // The other nodes' page lists read the directory again now rather than at their next heartbeat.
+        await redis.Subscriber.PublishAsync(redis.Keys.Directory, _node).WaitAsync(cancellationToken);
     }
 
     private string Entry(Chardev chardev) => JsonSerializer.Serialize(ChardevResponse.From(chardev), json.Value.SerializerOptions);

@@ -61,6 +61,7 @@ internal sealed partial class NodeHeartbeat(RedisConnection redis, IOptions<Clus
         {
             // A node that stops on purpose says so at once rather than after DeadAfterSeconds.
             await redis.Database.KeyDeleteAsync(redis.Keys.Node(_settings.Node!)).WaitAsync(cancellationToken);
+            await redis.Subscriber.PublishAsync(redis.Keys.Directory, _settings.Node).WaitAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException)
         {

@@ -37,6 +37,9 @@ internal sealed partial class RedisConnection(IOptions<ClusterSettings> settings
     /// <summary>The database; a <see cref="RedisConnectionException"/> while Redis does not answer.</summary>
     public IDatabase Database => (_multiplexer ?? throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "not connected to Redis yet")).GetDatabase();
 
+    /// <summary>Publish and subscribe; subscriptions come back by themselves after Redis does.</summary>
+    public ISubscriber Subscriber => (_multiplexer ?? throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "not connected to Redis yet")).GetSubscriber();
+
     public async ValueTask DisposeAsync()
     {
         if (_multiplexer is not null)

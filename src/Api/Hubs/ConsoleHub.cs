@@ -19,7 +19,8 @@ namespace CharWeb.Api.Hubs;
 /// </summary>
 [Microsoft.AspNetCore.Authorization.Authorize(Policy = "viewer")]
 public sealed partial class ConsoleHub(
-    ChardevRegistry registry, IOptions<ConsoleSettings> settings, IOptions<CharWebOptions> limits, AuditLog audit, HubLoad hubLoad, Cluster.IClusterNodes nodes) : Hub
+    ChardevRegistry registry, IOptions<ConsoleSettings> settings, IOptions<CharWebOptions> limits, AuditLog audit, HubLoad hubLoad,
+    Cluster.IClusterNodes nodes, Cluster.IClusterListing listing) : Hub
 {
     private static readonly object CountedUser = new();
 
@@ -224,7 +225,10 @@ public sealed partial class ConsoleHub(
         return Task.CompletedTask;
     }
 
-    /// <summary>The chardev list, sent again whenever a chardev is created, removed or changes state, and with fresh stats.</summary>
+    /// <summary>
+    /// The chardev list (in a cluster every node's, with <c>node</c>), sent again whenever a chardev is created, removed or
+    /// changes state, here or in the directory, and with fresh stats.
+    /// </summary>
     public async IAsyncEnumerable<List<Dictionary<string, object?>>> WatchChardevs([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var load = ConnectionLoad.Of(Context);
@@ -246,14 +250,16 @@ public sealed partial class ConsoleHub(
 
         var dirty = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
         void OnEvent(ChardevEvent e) => dirty.Writer.TryWrite(true);
+        void OnListed() => dirty.Writer.TryWrite(true);
         registry.EventRaised += OnEvent;
+        listing.Changed += OnListed;
         var interval = TimeSpan.FromMilliseconds(settings.Value.StatsIntervalMs);
         var last = "";
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var list = registry.All.Select(c => (Chardev: c, Role: Context.User!.RoleOn(c))).Where(c => c.Role is not null).Select(c => HubWire.Summary(c.Chardev, c.Role)).ToList();
+                var list = List();
                 var json = JsonSerializer.Serialize(list);
                 if (json != last)
                 {
@@ -277,9 +283,28 @@ public sealed partial class ConsoleHub(
         finally
         {
             registry.EventRaised -= OnEvent;
+            listing.Changed -= OnListed;
             load.RemoveWatcher();
             hubLoad.RemoveWatcher();
         }
+    }
+
+    /// <summary>This node's chardevs this caller may see, then the other nodes' (an id this node has is served here, as over REST).</summary>
+    private List<Dictionary<string, object?>> List()
+    {
+        var user = Context.User!;
+        var local = registry.All;
+        var list = local.Select(c => (Chardev: c, Role: user.RoleOn(c))).Where(c => c.Role is not null).Select(c => HubWire.Summary(c.Chardev, c.Role, nodes.Self)).ToList();
+        var others = listing.Others;
+        if (others.Count == 0)
+        {
+            return list;
+        }
+
+        var here = local.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        list.AddRange(others.Where(c => !here.Contains(c.Id)).Select(c => (Chardev: c, Role: user.RoleOn(c.Access))).Where(c => c.Role is not null).Select(c => HubWire.Summary(c.Chardev, c.Role)));
+        list.Sort((a, b) => StringComparer.Ordinal.Compare((string)a["id"]!, (string)b["id"]!));
+        return list;
     }
 
     /// <summary>A user's connections are counted (<c>CharWeb:Limits:MaxConnectionsPerUser</c>); one over is refused before it can attach.</summary>

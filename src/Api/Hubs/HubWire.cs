@@ -33,10 +33,11 @@ internal static class HubWire
 
     /// <param name="chardev">The chardev.</param>
     /// <param name="role">The watcher's role on it, so the page knows whether it may type before it tries.</param>
-    public static Dictionary<string, object?> Summary(Chardev chardev, Access.Role? role)
+    /// <param name="node">This node's name in a cluster; on a single node there is no <c>node</c> key.</param>
+    public static Dictionary<string, object?> Summary(Chardev chardev, Access.Role? role, string? node)
     {
         var stats = chardev.Stats;
-        return new Dictionary<string, object?>
+        var wire = new Dictionary<string, object?>
         {
             ["id"] = chardev.Id,
             ["type"] = chardev.Definition.Backend!.Type,
@@ -57,7 +58,33 @@ internal static class HubWire
             ["inputBytes"] = stats.InputBytes,
             ["inputDropped"] = stats.InputDropped,
         };
+        Add(wire, "node", node);
+        return wire;
     }
+
+    /// <summary>Another node's chardev as the directory lists it, in the same shape as this node's own.</summary>
+    public static Dictionary<string, object?> Summary(Endpoints.ChardevResponse chardev, Access.Role? role) => new()
+    {
+        ["id"] = chardev.Id,
+        ["type"] = chardev.Backend.Type,
+        ["filename"] = chardev.Filename,
+        ["state"] = Name(chardev.State),
+        ["connected"] = chardev.Connected,
+        ["consoles"] = chardev.Consoles,
+        ["history"] = chardev.History,
+        ["logfile"] = chardev.Logfile is not null,
+        ["record"] = chardev.Record,
+        ["ptyPath"] = chardev.PtyPath,
+        ["lastError"] = chardev.LastError,
+        ["writers"] = Name(chardev.Writers),
+        ["writer"] = chardev.Writer,
+        ["role"] = role is { } r ? Access.Identity.Name(r) : null,
+        ["outputBytes"] = chardev.Stats.OutputBytes,
+        ["outputDropped"] = chardev.Stats.OutputDropped,
+        ["inputBytes"] = chardev.Stats.InputBytes,
+        ["inputDropped"] = chardev.Stats.InputDropped,
+        ["node"] = chardev.Node,
+    };
 
     private static string Name<T>(T value)
         where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());

@@ -50,7 +50,8 @@ internal static class QmpEndpoint
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
     private static async Task<IResult> ExecuteAsync(
-        HttpRequest request, ChardevRegistry registry, IOptions<JsonOptions> json, IOptions<CharWebOptions> limits, AuditLog audit, CancellationToken cancellationToken)
+        HttpRequest request, ChardevRegistry registry, Cluster.IClusterNodes nodes, IOptions<JsonOptions> json, IOptions<CharWebOptions> limits, AuditLog audit,
+        CancellationToken cancellationToken)
     {
         // A cross-site page can send text/plain without asking first (no CORS preflight); JSON it cannot.
         if (!request.HasJsonContentType())
@@ -61,7 +62,7 @@ internal static class QmpEndpoint
         JsonNode? id = null;
         try
         {
-            var command = await ReadAsync(request, cancellationToken);
+            var (command, body) = await ReadAsync(request, cancellationToken);
             id = command["id"]?.DeepClone();
             var name = command["execute"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw new QapiException("Expected 'execute' in QMP input");
             if (!Commands.TryGetValue(name, out var handler))
@@ -75,7 +76,16 @@ internal static class QmpEndpoint
                 JsonObject o => o,
                 _ => throw new QapiException("QMP input member 'arguments' must be an object"),
             };
-            var result = await handler(arguments, new QmpContext(registry, json.Value.SerializerOptions, limits.Value.MaxReadBytes, audit, AuditActors.Of(request.HttpContext)), cancellationToken) ?? new JsonObject();
+            var actor = AuditActors.Of(request.HttpContext);
+            if (await Cluster.QmpOwner.OwnerAsync(request.HttpContext, name, arguments, registry, nodes, cancellationToken) is { } node)
+            {
+                await Cluster.QmpOwner.ForwardAsync(request.HttpContext, node, body, nodes, cancellationToken);
+                audit.Record(actor, "forward", (string)(arguments["id"] ?? arguments["device"])!, detail: $"qmp {name} on node {node} from node {nodes.Self}: {request.HttpContext.Response.StatusCode}");
+                return TypedResults.Empty;
+            }
+
+            var context = new QmpContext(registry, nodes, json.Value.SerializerOptions, limits.Value.MaxReadBytes, audit, actor);
+            var result = await handler(arguments, context, cancellationToken) ?? new JsonObject();
             return Answer(new JsonObject { ["return"] = result }, id);
         }
         catch (QapiException ex)
@@ -86,17 +96,22 @@ internal static class QmpEndpoint
         {
             return Error("GenericError", QemuWording(ex), id);
         }
+        catch (Cluster.ClusterException ex) when (!request.HttpContext.Response.HasStarted)
+        {
+            return Error("GenericError", ex.Message, id);
+        }
     }
 
-    private static async Task<JsonObject> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>The command, and the text it came as (for the owner, when another node has its chardev).</summary>
+    private static async Task<(JsonObject Command, string Text)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         using var reader = new StreamReader(request.Body, Encoding.UTF8);
         var text = await reader.ReadToEndAsync(cancellationToken);
         try
         {
             // A key given twice is refused while parsing, at any depth, as QEMU's parser refuses it.
-            return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
-                ?? throw new QapiException("QMP input must be a JSON object");
+            return (JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+                ?? throw new QapiException("QMP input must be a JSON object"), text);
         }
         catch (JsonException ex)
         {
@@ -137,13 +152,17 @@ internal static class QmpEndpoint
         return null;
     }
 
-    private static Task<JsonNode?> QueryChardev(JsonObject arguments, QmpContext context, CancellationToken cancellationToken) =>
-        Task.FromResult<JsonNode?>(new JsonArray(context.Registry.All.Select(c => (JsonNode?)new JsonObject
+    /// <summary>This node's chardevs, then (in a cluster) the other nodes' from the directory.</summary>
+    private static async Task<JsonNode?> QueryChardev(JsonObject arguments, QmpContext context, CancellationToken cancellationToken)
+    {
+        var here = context.Registry.All.Select(c => (JsonNode?)new JsonObject
         {
             ["label"] = c.Id,
             ["filename"] = c.Filename,
             ["frontend-open"] = !c.Consoles.IsEmpty,
-        }).ToArray()));
+        });
+        return new JsonArray(here.Concat(await Cluster.QmpOwner.OthersAsync(context.Registry, context.Nodes, cancellationToken)).ToArray());
+    }
 
     private static Task<JsonNode?> QueryBackends(JsonObject arguments, QmpContext context, CancellationToken cancellationToken) =>
         Task.FromResult<JsonNode?>(new JsonArray(context.Registry.Backends.Kinds
@@ -237,7 +256,7 @@ internal static class QmpEndpoint
         return TypedResults.Json(answer);
     }
 
-    private sealed record QmpContext(ChardevRegistry Registry, JsonSerializerOptions Json, int MaxReadBytes, AuditLog Audit, AuditActor Actor)
+    private sealed record QmpContext(ChardevRegistry Registry, Cluster.IClusterNodes Nodes, JsonSerializerOptions Json, int MaxReadBytes, AuditLog Audit, AuditActor Actor)
     {
         public void Record(string action, string chardev, long? bytes = null, byte[]? data = null, string? detail = null) =>
             Audit.Record(Actor, action, chardev, bytes, data, detail);

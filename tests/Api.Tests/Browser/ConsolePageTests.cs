@@ -17,6 +17,7 @@ public sealed class ConsolePageTests
         // Type a line and find it in the xterm buffer (testdev echoes it back).
         var page = await browser.OpenAsync(url);
         await page.Locator("#chardevs li[data-id=echo]").WaitForAsync();
+        Assert.Equal(0, await page.Locator("#chardevs .node").CountAsync());
         await WaitForConsolesAsync(server, 1);
         await page.Locator("#terminal").ClickAsync();
         await page.Keyboard.TypeAsync("hello from chromium");

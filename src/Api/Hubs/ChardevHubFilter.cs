@@ -23,19 +23,14 @@ internal sealed partial class ChardevHubFilter(ILogger<ChardevHubFilter> logger)
         {
             return await next(invocationContext);
         }
-        catch (HubException ex)
+        catch (Exception ex) when (ex is HubException or ChardevException or Access.AccessDeniedException)
         {
             Refused(invocationContext.HubMethodName, invocationContext.Context.User?.Identity?.Name, ex.Message);
-            throw;
-        }
-        catch (ChardevException ex)
-        {
-            Refused(invocationContext.HubMethodName, invocationContext.Context.User?.Identity?.Name, ex.Message);
-            throw new HubException(ex.Message);
-        }
-        catch (Access.AccessDeniedException ex)
-        {
-            Refused(invocationContext.HubMethodName, invocationContext.Context.User?.Identity?.Name, ex.Message);
+            if (ex is HubException)
+            {
+                throw;
+            }
+
             throw new HubException(ex.Message);
         }
     }

@@ -2,9 +2,6 @@ namespace CharWeb.Api.Cluster;
 
 internal sealed partial class ClusterDirectory
 {
-    [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Could not read the other nodes' chardevs from Redis; listing this node's own")]
-    private partial void LogListFailed(Exception exception);
-
-    [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "A chardev that node {Node} listed could not be read; it is left out")]
-    private partial void LogUnreadable(string node, Exception exception);
+    [LoggerMessage(EventId = 42, Level = LogLevel.Warning, Message = "Could not ask Redis which node holds {Id}; this node answers for it")]
+    private partial void LogOwnerUnknown(string id, Exception exception);
 }

@@ -12,12 +12,12 @@ namespace CharWeb.Api.Cluster;
 /// </summary>
 internal sealed partial class ClusterDirectory(
     RedisConnection redis,
+    DirectoryCopy copy,
     NodeForwarder forwarder,
     SignedIdentity identity,
     IOptions<Hubs.ConsoleSettings> consoles,
     ILoggerFactory loggers,
     IOptions<ClusterSettings> settings,
-    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
     ILogger<ClusterDirectory> logger) : IClusterNodes
 {
     public string? Self { get; } = settings.Value.Node;
@@ -55,43 +55,12 @@ internal sealed partial class ClusterDirectory(
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             // Without the directory only this node's own chardevs are served.
-            LogListFailed(ex);
+            LogOwnerUnknown(id, ex);
             return null;
         }
     }
 
-    public async Task<IReadOnlyList<ChardevResponse>> OthersAsync(CancellationToken cancellationToken)
-    {
-        var keys = redis.Keys;
-        try
-        {
-            var db = redis.Database;
-            var nodes = (await db.SetMembersAsync(keys.Nodes).WaitAsync(cancellationToken)).Select(n => (string)n!).Where(n => n != Self).ToList();
-            var batch = db.CreateBatch();
-            var reads = nodes.Select(n => (Node: n, Alive: batch.KeyExistsAsync(keys.Node(n)), Entries: batch.HashValuesAsync(keys.Chardevs(n)))).ToList();
-            batch.Execute();
-            var listed = new List<ChardevResponse>();
-            foreach (var (node, alive, entries) in reads)
-            {
-                var beating = await alive.WaitAsync(cancellationToken);
-                foreach (var entry in await entries.WaitAsync(cancellationToken))
-                {
-                    if (Read(node, entry) is { } chardev)
-                    {
-                        listed.Add(beating ? chardev : chardev with { State = ChardevState.Unreachable, Connected = false });
-                    }
-                }
-            }
-
-            return listed;
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // This node's own chardevs are served whatever Redis does.
-            LogListFailed(ex);
-            return [];
-        }
-    }
+    public async Task<IReadOnlyList<ListedChardev>> OthersAsync(CancellationToken cancellationToken) => (await copy.RefreshAsync(cancellationToken)).Listed;
 
     public async Task ForwardAsync(HttpContext http, string node, ReadOnlyMemory<byte>? body, CancellationToken cancellationToken)
     {
@@ -131,19 +100,5 @@ internal sealed partial class ClusterDirectory(
 
         return (beat.IsNull ? null : JsonSerializer.Deserialize<NodeRecord>((string)beat!, ClusterJson.Options))?.Url
             ?? throw ClusterException.NodeUnreachable(node, $"its heartbeat stopped (none for {settings.Value.DeadAfterSeconds} s)");
-    }
-
-    private ChardevResponse? Read(string node, RedisValue entry)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<ChardevResponse>((string)entry!, json.Value.SerializerOptions) is { } chardev ? chardev with { Node = node } : null;
-        }
-        catch (JsonException ex)
-        {
-            // A node of another version may list a backend this one does not know.
-            LogUnreadable(node, ex);
-            return null;
-        }
     }
 }

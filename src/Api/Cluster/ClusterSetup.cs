@@ -29,6 +29,7 @@ internal static class ClusterSetup
         services.AddSingleton<SignedIdentity>();
         services.AddHttpForwarder();
         services.AddSingleton<NodeForwarder>();
+        services.AddSingleton<DirectoryCopy>();
         services.AddSingleton<ClusterDirectory>();
         services.AddSingleton<IClusterNodes>(provider => provider.GetRequiredService<ClusterDirectory>());
         services.AddHostedService<NodeHeartbeat>();

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Threading.Channels;
 using CharWeb.Api.Endpoints;
 using Microsoft.Extensions.Options;
@@ -7,40 +6,42 @@ using StackExchange.Redis;
 namespace CharWeb.Api.Cluster;
 
 /// <summary>
-/// Reads the other nodes' chardevs again when one announces a directory write on <c>P:directory</c> (so a change shows
-/// at once) and on every heartbeat (a node that dies announces nothing: its heartbeat key just expires). Announcements
-/// that arrive during a read are folded into one more read, so a busy cluster costs at most one read in flight.
+/// Keeps the <see cref="DirectoryCopy"/> fresh for the page's list: reads it again when a node announces a directory
+/// write on <c>P:directory</c> (so a change shows at once), on every heartbeat (a node that dies announces nothing: its
+/// heartbeat key just expires) and when Redis is back; drops it when Redis goes. Announcements that arrive during a
+/// read are folded into one more read, so a busy cluster costs at most one read in flight.
 /// </summary>
 internal sealed partial class DirectoryWatch(
     RedisConnection redis,
-    ClusterDirectory directory,
+    DirectoryCopy copy,
     IOptions<ClusterSettings> settings,
-    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
     TimeProvider time,
     ILogger<DirectoryWatch> logger) : BackgroundService, IClusterListing
 {
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-    private IReadOnlyList<ChardevResponse> _others = [];
     private bool _subscribed;
 
-    public IReadOnlyList<ChardevResponse> Others => Volatile.Read(ref _others);
+    public IReadOnlyList<ChardevResponse> Others => copy.Current.Chardevs;
 
-    public event Action? Changed;
+    public event Action? Changed
+    {
+        add => copy.Changed += value;
+        remove => copy.Changed -= value;
+    }
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        redis.Lost += copy.Forget;
+        redis.Restored += Wake;
+        return base.StartAsync(cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var last = "";
         while (!stoppingToken.IsCancellationRequested)
         {
             await SubscribeAsync(stoppingToken);
-            var others = await directory.OthersAsync(stoppingToken);
-            var now = JsonSerializer.Serialize(others, json.Value.SerializerOptions);
-            if (now != last)
-            {
-                last = now;
-                Volatile.Write(ref _others, others);
-                Changed?.Invoke();
-            }
+            await copy.RefreshAsync(stoppingToken);
 
             using var beat = new CancellationTokenSource(settings.Value.Heartbeat, time);
             using var either = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, beat.Token);
@@ -57,6 +58,8 @@ internal sealed partial class DirectoryWatch(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        redis.Lost -= copy.Forget;
+        redis.Restored -= Wake;
         await base.StopAsync(cancellationToken);
         if (_subscribed)
         {
@@ -85,7 +88,7 @@ internal sealed partial class DirectoryWatch(
             {
                 if (node != settings.Value.Node)
                 {
-                    _wake.Writer.TryWrite(true);
+                    Wake();
                 }
             }).WaitAsync(cancellationToken);
             _subscribed = true;
@@ -95,4 +98,6 @@ internal sealed partial class DirectoryWatch(
             LogSubscribeFailed(ex);
         }
     }
+
+    private void Wake() => _wake.Writer.TryWrite(true);
 }

@@ -11,7 +11,8 @@ namespace CharWeb.Api.Cluster;
 /// <summary>
 /// Keeps this node's chardevs in the directory (<c>P:chardevs:NODE</c>): one entry per chardev, as
 /// <c>GET /api/chardevs</c> shows it. Events mark a chardev changed and wake one writer; each heartbeat the
-/// stats of every chardev are compared and the changed ones written, and a write is announced on
+/// stats of every chardev are compared and the changed ones written, with <c>P:version:NODE</c> moved in the same
+/// transaction (so the other nodes' <see cref="DirectoryCopy"/> knows to read them again), and a write is announced on
 /// <c>P:directory</c>; on every (re)connect to Redis the
 /// whole entry set is rebuilt, and the ids claimed back.
 /// </summary>
@@ -132,6 +133,7 @@ internal sealed partial class DirectoryWriter(
             _ = replace.HashSetAsync(keys.Chardevs(_node), entries.Select(e => new HashEntry(e.Id, e.Json)).ToArray());
         }
 
+        _ = replace.StringSetAsync(keys.Version(_node), DirectoryCopy.FreshVersion());
         _ = replace.SetAddAsync(keys.Nodes, _node);
         await replace.ExecuteAsync().WaitAsync(cancellationToken);
         await redis.Subscriber.PublishAsync(keys.Directory, _node).WaitAsync(cancellationToken);
@@ -184,20 +186,21 @@ internal sealed partial class DirectoryWriter(
             return;
         }
 
-        var db = redis.Database;
+        // The version moves with the entries, so another node's copy reads them again.
+        var write = redis.Database.CreateTransaction();
         var key = redis.Keys.Chardevs(_node);
-        var writes = new List<Task>();
         if (set.Count > 0)
         {
-            writes.Add(db.HashSetAsync(key, set.ToArray()));
+            _ = write.HashSetAsync(key, set.ToArray());
         }
 
         if (gone.Count > 0)
         {
-            writes.Add(db.HashDeleteAsync(key, gone.ToArray()));
+            _ = write.HashDeleteAsync(key, gone.ToArray());
         }
 
-        await Task.WhenAll(writes).WaitAsync(cancellationToken);
+        _ = write.StringIncrementAsync(redis.Keys.Version(_node));
+        await write.ExecuteAsync().WaitAsync(cancellationToken);
 
         // The other nodes' page lists read the directory again now rather than at their next heartbeat.
         await redis.Subscriber.PublishAsync(redis.Keys.Directory, _node).WaitAsync(cancellationToken);

@@ -26,7 +26,7 @@ public interface IClusterNodes
     Task<string?> OwnerOfAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>The chardevs of the other nodes, as the directory lists them (<c>unreachable</c> where the owner's heartbeat stopped).</summary>
-    Task<IReadOnlyList<ChardevResponse>> OthersAsync(CancellationToken cancellationToken);
+    Task<IReadOnlyList<ListedChardev>> OthersAsync(CancellationToken cancellationToken);
 
     /// <summary>Sends this request, with <paramref name="body"/> in place of its own, to <paramref name="node"/> as the caller, and writes its answer.</summary>
     Task ForwardAsync(HttpContext http, string node, ReadOnlyMemory<byte>? body, CancellationToken cancellationToken);
@@ -38,6 +38,9 @@ public interface IClusterNodes
     Task<RemoteConsole> AttachConsoleAsync(
         System.Security.Claims.ClaimsPrincipal caller, string node, string id, bool readOnly, Func<Dictionary<string, object?>, Task> onEvent, CancellationToken cancellationToken);
 }
+
+/// <summary>Another node's chardev as this node lists it, with its JSON, written once per change of it rather than once per list.</summary>
+public sealed record ListedChardev(ChardevResponse Chardev, byte[] Json);
 
 /// <summary>A server alone: every chardev is its own.</summary>
 internal sealed class SingleNode : IClusterNodes
@@ -52,7 +55,7 @@ internal sealed class SingleNode : IClusterNodes
 
     public Task<string?> OwnerOfAsync(string id, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 
-    public Task<IReadOnlyList<ChardevResponse>> OthersAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ChardevResponse>>([]);
+    public Task<IReadOnlyList<ListedChardev>> OthersAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ListedChardev>>([]);
 
     public Task ForwardAsync(HttpContext http, string node, ReadOnlyMemory<byte>? body, CancellationToken cancellationToken) =>
         throw ChardevException.Invalid("node", "this server is not part of a cluster");

@@ -47,7 +47,7 @@ internal static class QmpOwner
     /// </summary>
     public static async Task<IEnumerable<JsonNode?>> OthersAsync(ChardevRegistry registry, IClusterNodes nodes, CancellationToken cancellationToken)
     {
-        var others = await nodes.OthersAsync(cancellationToken);
+        var others = (await nodes.OthersAsync(cancellationToken)).Select(c => c.Chardev);
         return others.Where(c => !registry.TryGet(c.Id, out _)).OrderBy(c => c.Id, StringComparer.Ordinal).Select(c => (JsonNode?)new JsonObject
         {
             ["label"] = c.Id,

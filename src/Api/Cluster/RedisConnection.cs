@@ -13,6 +13,9 @@ internal sealed partial class RedisConnection(IOptions<ClusterSettings> settings
 
     public ClusterKeys Keys { get; } = new(settings.Value.Prefix);
 
+    /// <summary>The connection to Redis failed (it is tried again in the background).</summary>
+    public event Action? Lost;
+
     /// <summary>The connection to Redis came back after a failure.</summary>
     public event Action? Restored;
 
@@ -26,7 +29,11 @@ internal sealed partial class RedisConnection(IOptions<ClusterSettings> settings
         options.ReconnectRetryPolicy = new ExponentialRetry(500, 5000);
         options.ClientName = "charweb-" + settings.Value.Node;
         _multiplexer = await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(cancellationToken);
-        _multiplexer.ConnectionFailed += (_, e) => LogLost(e.EndPoint?.ToString(), e.FailureType, e.Exception);
+        _multiplexer.ConnectionFailed += (_, e) =>
+        {
+            LogLost(e.EndPoint?.ToString(), e.FailureType, e.Exception);
+            Lost?.Invoke();
+        };
         _multiplexer.ConnectionRestored += (_, e) =>
         {
             LogRestored(e.EndPoint?.ToString());

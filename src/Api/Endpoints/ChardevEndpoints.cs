@@ -73,21 +73,19 @@ internal static class ChardevEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<Ok<List<ChardevResponse>>> ListAsync(ChardevRegistry registry, IClusterNodes nodes, ClaimsPrincipal user, CancellationToken cancellationToken)
+    private static async Task<ChardevListResult> ListAsync(ChardevRegistry registry, IClusterNodes nodes, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var local = registry.All;
         var listed = local.Where(user.MaySee).Select(c => ChardevResponse.From(c, nodes.Self)).ToList();
         var others = await nodes.OthersAsync(cancellationToken);
         if (others.Count == 0)
         {
-            return TypedResults.Ok(listed);
+            return new ChardevListResult(listed, []);
         }
 
         // An id this node has is served here, whatever another node lists under it.
         var here = local.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
-        listed.AddRange(others.Where(c => !here.Contains(c.Id) && user.RoleOn(c.Access) is not null));
-        listed.Sort((a, b) => StringComparer.Ordinal.Compare(a.Id, b.Id) is var byId and not 0 ? byId : StringComparer.Ordinal.Compare(a.Node, b.Node));
-        return TypedResults.Ok(listed);
+        return new ChardevListResult(listed, others.Where(c => !here.Contains(c.Chardev.Id) && user.RoleOn(c.Chardev.Access) is not null));
     }
 
     private static async Task<Results<Created<ChardevResponse>, EmptyHttpResult>> CreateAsync(

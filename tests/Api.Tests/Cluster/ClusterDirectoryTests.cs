@@ -35,6 +35,9 @@ public sealed class ClusterDirectoryTests
         var onA = await ClusterNodes.ListAsync(cluster["a"]);
         Assert.Equal("a", onA.Single(c => c!["id"]!.GetValue<string>() == "demo-a")!["node"]!.GetValue<string>());
         Assert.Equal("b", onA.Single(c => c!["id"]!.GetValue<string>() == "demo-b")!["node"]!.GetValue<string>());
+        // One list in id order, whichever node holds each.
+        var ids = onA.Select(c => c!["id"]!.GetValue<string>()).ToList();
+        Assert.Equal(["demo-a", "demo-b", "rb-on-b"], ids);
 
         // Removed on b: gone from a's list too.
         using (var removed = await cluster["b"].Http.DeleteAsync("/api/chardevs/rb-on-b", CharWebServer.Timeout()))

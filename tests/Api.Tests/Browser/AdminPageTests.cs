@@ -51,7 +51,7 @@ public sealed class AdminPageTests
             Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         }
 
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Shot("admin-form-refused.png"), FullPage = true });
+        await BrowserSession.ScreenshotAsync(page, "admin-form-refused.png", fullPage: true);
         await page.Locator("#manage-cancel").ClickAsync();
 
         // The filter narrows the list as one types.
@@ -140,11 +140,4 @@ public sealed class AdminPageTests
 
     private static async Task<string[]> ListedAsync(IPage page) =>
         [.. await page.Locator("#chardevs li").EvaluateAllAsync<string[]>("items => items.map(li => li.dataset.id)")];
-
-    private static string Shot(string name)
-    {
-        var shots = Path.Combine(AppContext.BaseDirectory, "artifacts");
-        Directory.CreateDirectory(shots);
-        return Path.Combine(shots, name);
-    }
 }

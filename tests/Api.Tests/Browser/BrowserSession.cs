@@ -67,6 +67,14 @@ public sealed class BrowserSession : IAsyncDisposable
             text);
     }
 
+    /// <summary>Saves the page as a person sees it to the test output's <c>artifacts/NAME</c> (kept by CI, shown in the README).</summary>
+    public static async Task ScreenshotAsync(IPage page, string name, bool fullPage = false)
+    {
+        var shots = Path.Combine(AppContext.BaseDirectory, "artifacts");
+        Directory.CreateDirectory(shots);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, name), FullPage = fullPage });
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Browser.DisposeAsync();

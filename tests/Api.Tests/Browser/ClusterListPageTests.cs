@@ -1,9 +1,10 @@
+using System.Net.Http.Json;
 using CharWeb.Api.Tests.Cluster;
 using Microsoft.Playwright;
 
 namespace CharWeb.Api.Tests.Browser;
 
-/// <summary>The page on one node of a cluster lists every node's chardevs with their node, live.</summary>
+/// <summary>The page on one node of a cluster lists every node's chardevs with their node, live, and opens a console on any of them.</summary>
 public sealed class ClusterListPageTests
 {
     [Fact]
@@ -31,4 +32,43 @@ public sealed class ClusterListPageTests
         Assert.Equal("unreachable", await onB.GetAttributeAsync("title"));
         await page.Locator("#chardevs li[data-id=demo-a] .dot.unreachable").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached, Timeout = 1_000 });
     }
+
+    [Fact]
+    public async Task ThePageOnNodeAOpensAConsoleOnBsChardevTypesIntoItAndSeesItsHistory()
+    {
+        await using var cluster = await ClusterNodes.StartAsync("a", "b");
+        using (var created = await ClusterNodes.CreateAsync(cluster["b"], """{"id": "echo-on-b", "history": 65536, "backend": {"type": "testdev"}}"""))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        }
+
+        using (var written = await cluster["b"].Http.PostAsJsonAsync("/api/chardevs/echo-on-b/write", new { data = "written on b before anyone looked\r\n" }, CharWebServer.Timeout()))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, written.StatusCode);
+        }
+
+        await using var browser = await BrowserSession.StartAsync();
+        var page = await browser.OpenAsync(cluster["a"].BaseAddress);
+
+        // Clicked in a's list as any chardev: a's hub relays b's console, history first.
+        var onB = page.Locator("#chardevs li[data-id=echo-on-b]");
+        await onB.Locator(".node", new LocatorLocatorOptions { HasText = "b" }).WaitForAsync();
+        await onB.ClickAsync();
+        await BrowserSession.WaitForTerminalTextAsync(page, "written on b before anyone looked");
+        await page.Locator("#writer", new PageLocatorOptions { HasText = "you hold the writer seat" }).WaitForAsync();
+
+        // Keys typed on a reach b's device, and its echo comes back through a.
+        var before = await InputBytesAsync(cluster["b"]);
+        await page.Locator("#terminal").ClickAsync();
+        await page.Keyboard.TypeAsync("typed on a, echoed by b");
+        await page.Keyboard.PressAsync("Enter");
+        await BrowserSession.WaitForTerminalTextAsync(page, "typed on a, echoed by b");
+        Assert.Equal(before + "typed on a, echoed by b\r".Length, await InputBytesAsync(cluster["b"]));
+        var onOwner = await cluster["b"].Http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("/api/chardevs/echo-on-b", CharWebServer.Timeout());
+        Assert.Equal(1, onOwner!["consoles"]!.GetValue<int>());
+        await BrowserSession.ScreenshotAsync(page, "cluster-console.png");
+    }
+
+    private static async Task<long> InputBytesAsync(Reliability.PublishedServer owner) =>
+        (await owner.Http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("/api/chardevs/echo-on-b", CharWebServer.Timeout()))!["stats"]!["inputBytes"]!.GetValue<long>();
 }

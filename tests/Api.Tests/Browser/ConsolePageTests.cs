@@ -78,11 +78,9 @@ public sealed class ConsolePageTests
         Assert.DoesNotContain("must not arrive", await BrowserSession.TerminalTextAsync(page));
 
         // The page as a person sees it.
-        var shots = Path.Combine(AppContext.BaseDirectory, "artifacts");
-        Directory.CreateDirectory(shots);
         await page.SetViewportSizeAsync(1280, 720);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-page.png") });
-        await readOnly.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-page-readonly.png") });
+        await BrowserSession.ScreenshotAsync(page, "console-page.png");
+        await BrowserSession.ScreenshotAsync(readOnly, "console-page-readonly.png");
     }
 
     [Fact]
@@ -164,9 +162,7 @@ public sealed class ConsolePageTests
         await page.Keyboard.PressAsync("Enter");
         await BrowserSession.WaitForTerminalTextAsync(page, $"{rows} {cols}");
 
-        var shots = Path.Combine(AppContext.BaseDirectory, "artifacts");
-        Directory.CreateDirectory(shots);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-page-shell.png") });
+        await BrowserSession.ScreenshotAsync(page, "console-page-shell.png");
     }
 
     [Fact]

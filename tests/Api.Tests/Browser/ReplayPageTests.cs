@@ -92,8 +92,6 @@ public sealed class ReplayPageTests
         await page.EvaluateAsync("() => window.charweb.replay.seek(window.charweb.replay.getDuration())");
         await page.WaitForFunctionAsync(PlayerText.Replace("=> (", "=> ((", StringComparison.Ordinal) + ").includes('also-older')");
         Assert.DoesNotContain("newest", await page.EvaluateAsync<string>(PlayerText));
-        var shots = Path.Combine(AppContext.BaseDirectory, "artifacts");
-        Directory.CreateDirectory(shots);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "replay-rotated.png") });
+        await BrowserSession.ScreenshotAsync(page, "replay-rotated.png");
     }
 }

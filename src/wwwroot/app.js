@@ -34,7 +34,7 @@
 
   const state = { current: params.get('console'), chardevs: new Map(), subscription: null, stream: null,
                   lost: 0, gap: 0, device: '', consoles: 0, opened: false, me: null,
-                  writer: null, self: false };
+                  writer: null, self: false, awaitOwner: null };
   // For people debugging in devtools, and for the browser tests.
   window.charweb = { term, connection, state };
 
@@ -139,10 +139,11 @@
     term.focus();
   }
 
-  function attach() {
+  /** Attaches the open chardev; a reattach keeps the screen until the owner answers (then its history replaces it). */
+  function attach(reattach) {
     if (!state.current || connection.state !== signalR.HubConnectionState.Connected) return;
     const id = state.current;
-    term.reset();
+    if (!reattach) term.reset();
     Object.assign(state, { lost: 0, gap: 0 });
     message('');
     // Each stream counts its own bytes: xterm may still be rendering an old stream's output (after a
@@ -152,6 +153,7 @@
     state.subscription = connection.stream('Attach', id).subscribe({
       next: data => {
         if (state.stream !== stream) return;
+        ownerBack(id);
         markGap();
         stream.pending++;
         term.write(data, () => {
@@ -164,11 +166,39 @@
         });
       },
       complete: () => { if (state.stream !== stream) return; markGap(); state.subscription = null; renderStatus(); },
-      error: err => { if (state.stream !== stream) return; state.subscription = null; message(err.message); renderStatus(); },
+      error: err => {
+        if (state.stream !== stream) return;
+        state.subscription = null;
+        message(err.message);
+        renderStatus();
+        if (state.awaitOwner?.id === id) reattachLater(id);
+      },
     });
     fitToWindow(true);
     renderSeat();
     renderStatus();
+  }
+
+  // ---- a cluster's console whose owner node stopped answering: attach again until it is back ------
+  /** Tries again after 1 s, 2 s, 4 s ... at most 10 s apart, while this chardev is the one open and still listed. */
+  function reattachLater(id) {
+    const wait = state.awaitOwner;
+    const delay = Math.min(1000 * 2 ** wait.tries++, 10000);
+    clearTimeout(wait.timer);
+    wait.timer = setTimeout(() => {
+      if (state.awaitOwner !== wait || state.current !== id || state.subscription) return;
+      if (!state.chardevs.has(id)) { state.awaitOwner = null; return; }
+      attach(true);
+    }, delay);
+  }
+
+  /** The owner answered (output or an event of its own): the console is back. */
+  function ownerBack(id) {
+    const wait = state.awaitOwner;
+    if (wait?.id !== id) return;
+    clearTimeout(wait.timer);
+    state.awaitOwner = null;
+    if (wait.tries > 0) term.reset();
   }
 
   /** Writes the pending gap's marker into the terminal, where the missing output would have been. */
@@ -230,6 +260,15 @@
 
   connection.on('ChardevEvent', (id, e) => {
     if (id !== state.current) return;
+    if (e.kind === 'unreachable') {
+      // Sent by the node relaying this console just before the stream ends.
+      state.device = 'unreachable';
+      if (state.awaitOwner?.id !== id) state.awaitOwner = { id, tries: 0, timer: 0 };
+      message(e.reason);
+      renderStatus();
+      return;
+    }
+    ownerBack(id);
     switch (e.kind) {
       case 'overrun':
         // The event sits exactly where the bytes are missing. Overruns with no output between them are

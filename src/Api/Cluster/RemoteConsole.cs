@@ -21,14 +21,16 @@ public sealed partial class RemoteConsole : IAsyncDisposable
     private readonly HubConnection _owner;
     private readonly string _id;
     private readonly ILogger _logger;
+    private readonly Func<Dictionary<string, object?>, Task> _onEvent;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ChannelReader<byte[]> _output = Channel.CreateUnbounded<byte[]>().Reader;
     private long _relayed;
 
-    private RemoteConsole(HubConnection owner, string node, string id, ILogger logger)
+    private RemoteConsole(HubConnection owner, string node, string id, Func<Dictionary<string, object?>, Task> onEvent, ILogger logger)
     {
         _owner = owner;
+        _onEvent = onEvent;
         Node = node;
         _id = id;
         _logger = logger;
@@ -59,7 +61,7 @@ public sealed partial class RemoteConsole : IAsyncDisposable
         // The owner's timing is this installation's: ping it as a browser must, and give it up as it gives up a browser.
         connection.KeepAliveInterval = TimeSpan.FromSeconds(timing.KeepAliveSeconds);
         connection.ServerTimeout = TimeSpan.FromSeconds(timing.ClientTimeoutSeconds);
-        var console = new RemoteConsole(connection, node, id, logger);
+        var console = new RemoteConsole(connection, node, id, onEvent, logger);
         connection.On<string, Dictionary<string, object?>>(ConsoleHub.EventMethod, async (_, payload) =>
         {
             console._started.TrySetResult();
@@ -208,7 +210,19 @@ public sealed partial class RemoteConsole : IAsyncDisposable
         }
 
         LogOwnerLost(_id, Node, reason);
-        return new HubException($"the console of '{_id}' ended: node '{Node}', which owns it, stopped answering ({reason}); attach again once it is back");
+        var ended = $"the console of '{_id}' ended: node '{Node}', which owns it, stopped answering ({reason}); attach again once it is back";
+
+        // Told as an event too, so a page knows to attach again when the owner is back rather than give up.
+        try
+        {
+            await _onEvent(new Dictionary<string, object?> { ["kind"] = "unreachable", ["time"] = DateTimeOffset.UtcNow.ToString("O"), ["state"] = "unreachable", ["node"] = Node, ["reason"] = ended });
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The browser went too: the stream's end below finds nobody either.
+        }
+
+        return new HubException(ended);
     }
 
     private Task OnClosedAsync(Exception? error)

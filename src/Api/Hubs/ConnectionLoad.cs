@@ -9,6 +9,7 @@ internal sealed class ConnectionLoad
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Engine.Consoles.ConsoleSession> _sessions = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Cluster.RemoteConsole> _remotes = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task> _attaching = new(StringComparer.Ordinal);
     private readonly BoundedCount _consoles = new();
     private readonly BoundedCount _watchers = new();
 
@@ -44,6 +45,20 @@ internal sealed class ConnectionLoad
     public void RemoveRemote(string id, Cluster.RemoteConsole remote) =>
         _remotes.TryRemove(new KeyValuePair<string, Cluster.RemoteConsole>(id, remote));
 
+    /// <summary>
+    /// Marks an <c>Attach(id)</c> under way until the answer is disposed. SignalR runs a stream method's start beside
+    /// the connection's next calls, and attaching through another node takes a round trip, so a page's first
+    /// <c>Resize</c> or keys can come before the console is filed: they wait for <see cref="AttachedAsync"/>.
+    /// </summary>
+    public IDisposable BeginAttach(string id)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _attaching.TryAdd(id, done.Task) ? new Attaching(this, id, done) : new Attaching(null, id, done);
+    }
+
+    /// <summary>Completes once no <c>Attach(id)</c> of this connection is under way (its console filed, or refused).</summary>
+    public Task AttachedAsync(string id) => _attaching.GetValueOrDefault(id) ?? Task.CompletedTask;
+
     public bool TryAddConsole(int max) => _consoles.TryAdd(max);
 
     public void RemoveConsole() => _consoles.Remove();
@@ -51,4 +66,13 @@ internal sealed class ConnectionLoad
     public bool TryAddWatcher(int max) => _watchers.TryAdd(max);
 
     public void RemoveWatcher() => _watchers.Remove();
+
+    private sealed class Attaching(ConnectionLoad? load, string id, TaskCompletionSource done) : IDisposable
+    {
+        public void Dispose()
+        {
+            load?._attaching.TryRemove(new KeyValuePair<string, Task>(id, done.Task));
+            done.TrySetResult();
+        }
+    }
 }

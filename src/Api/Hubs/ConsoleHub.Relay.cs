@@ -20,6 +20,14 @@ public sealed partial class ConsoleHub
     private async Task<string?> OwnerElsewhereAsync(string id, CancellationToken cancellationToken) =>
         registry.TryGet(id, out _) || Forwarded ? null : await nodes.OwnerOfAsync(id, cancellationToken);
 
+    /// <summary>Once an <c>Attach(id)</c> of this connection under way is done: the console relayed for <paramref name="id"/>, if it is one.</summary>
+    private async Task<RemoteConsole?> AttachedRemoteAsync(string id)
+    {
+        var load = ConnectionLoad.Of(Context);
+        await load.AttachedAsync(id).WaitAsync(Context.ConnectionAborted);
+        return load.Remote(id);
+    }
+
     private async Task<RemoteConsole> AttachRemoteAsync(string id, string node, ConnectionLoad load, CancellationToken cancellationToken)
     {
         if (load.Session(id) is not null || load.Remote(id) is not null)

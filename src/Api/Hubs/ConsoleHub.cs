@@ -55,9 +55,10 @@ public sealed partial class ConsoleHub(
         }
 
         ConsoleSession session;
+        using var attaching = load.BeginAttach(Required(id));
         try
         {
-            if (await OwnerElsewhereAsync(Required(id), cancellationToken) is { } node)
+            if (await OwnerElsewhereAsync(id, cancellationToken) is { } node)
             {
                 var remote = await AttachRemoteAsync(id, node, load, cancellationToken);
                 return Relay(id, remote, load, Actor, cancellationToken);
@@ -118,7 +119,7 @@ public sealed partial class ConsoleHub(
             throw new HubException($"a write may carry at most {limit} bytes, this one has {data.Length}");
         }
 
-        if (ConnectionLoad.Of(Context).Remote(id) is { } remote)
+        if (await AttachedRemoteAsync(id) is { } remote)
         {
             RequireOperatorRole();
             return await remote.WriteAsync(data, Context.ConnectionAborted);
@@ -144,21 +145,21 @@ public sealed partial class ConsoleHub(
     }
 
     /// <summary>The terminal size of this console (pty and exec devices take it).</summary>
-    public Task Resize(string id, int cols, int rows)
+    public async Task Resize(string id, int cols, int rows)
     {
-        if (ConnectionLoad.Of(Context).Remote(Required(id)) is { } remote)
+        if (await AttachedRemoteAsync(Required(id)) is { } remote)
         {
-            return remote.ResizeAsync(cols, rows, Context.ConnectionAborted);
+            await remote.ResizeAsync(cols, rows, Context.ConnectionAborted);
+            return;
         }
 
         (Session(id) ?? throw new HubException($"not attached to '{id}'")).Resize(cols, rows);
-        return Task.CompletedTask;
     }
 
     /// <summary>Sends a break into the device.</summary>
     public async Task SendBreak(string id)
     {
-        if (ConnectionLoad.Of(Context).Remote(Required(id)) is { } remote)
+        if (await AttachedRemoteAsync(Required(id)) is { } remote)
         {
             RequireOperatorRole();
             await remote.SendBreakAsync(Context.ConnectionAborted);
@@ -179,7 +180,7 @@ public sealed partial class ConsoleHub(
     /// <summary>conserver's force attach: this console takes the writer seat; every console hears a <c>writer</c> event.</summary>
     public async Task TakeWriter(string id)
     {
-        if (ConnectionLoad.Of(Context).Remote(Required(id)) is { } remote)
+        if (await AttachedRemoteAsync(Required(id)) is { } remote)
         {
             RequireOperatorRole();
             await remote.TakeWriterAsync(Context.ConnectionAborted);
@@ -194,7 +195,7 @@ public sealed partial class ConsoleHub(
     /// <summary>Gives the writer seat up; it passes to the longest-attached console that may type.</summary>
     public async Task ReleaseWriter(string id)
     {
-        if (ConnectionLoad.Of(Context).Remote(Required(id)) is { } remote)
+        if (await AttachedRemoteAsync(Required(id)) is { } remote)
         {
             await remote.ReleaseWriterAsync(Context.ConnectionAborted);
             return;

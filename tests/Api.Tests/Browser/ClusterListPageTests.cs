@@ -34,7 +34,7 @@ public sealed class ClusterListPageTests
     }
 
     [Fact]
-    public async Task ThePageOnNodeAOpensAConsoleOnBsChardevTypesIntoItAndSeesItsHistory()
+    public async Task ThePageOnNodeAOpensAConsoleOnBsChardevTypesIntoItAndAttachesAgainWhenBIsBack()
     {
         await using var cluster = await ClusterNodes.StartAsync("a", "b");
         using (var created = await ClusterNodes.CreateAsync(cluster["b"], """{"id": "echo-on-b", "history": 65536, "backend": {"type": "testdev"}}"""))
@@ -66,7 +66,22 @@ public sealed class ClusterListPageTests
         Assert.Equal(before + "typed on a, echoed by b\r".Length, await InputBytesAsync(cluster["b"]));
         var onOwner = await cluster["b"].Http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("/api/chardevs/echo-on-b", CharWebServer.Timeout());
         Assert.Equal(1, onOwner!["consoles"]!.GetValue<int>());
+        // The page's first Resize, sent while a still attached through to b, waited for the console rather than failing.
+        Assert.DoesNotContain("not attached", await page.Locator("#st-message").TextContentAsync() ?? "");
         await BrowserSession.ScreenshotAsync(page, "cluster-console.png");
+
+        // b dies: the page says so and keeps its screen; b back: the page attaches again by itself, and b's new
+        // history (empty after its restart) replaces the old screen.
+        await cluster["b"].KillAsync();
+        await page.Locator("#st-message", new PageLocatorOptions { HasText = "stopped answering" }).WaitForAsync();
+        Assert.Contains("typed on a, echoed by b", await BrowserSession.TerminalTextAsync(page));
+        await cluster.StartNodeAsync("b");
+        await page.WaitForFunctionAsync("() => window.charweb.state.subscription !== null && window.charweb.state.awaitOwner === null", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+        Assert.DoesNotContain("typed on a, echoed by b", await BrowserSession.TerminalTextAsync(page));
+        await page.Locator("#terminal").ClickAsync();
+        await page.Keyboard.TypeAsync("after b came back");
+        await page.Keyboard.PressAsync("Enter");
+        await BrowserSession.WaitForTerminalTextAsync(page, "after b came back");
     }
 
     private static async Task<long> InputBytesAsync(Reliability.PublishedServer owner) =>

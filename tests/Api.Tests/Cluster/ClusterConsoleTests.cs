@@ -77,6 +77,10 @@ public sealed class ClusterConsoleTests
         var reason = Assert.IsType<HubException>(ended).Message;
         Assert.Contains("node 'b'", reason);
         Assert.Contains("stopped answering", reason);
+        // Told as an event just before the end, so a page knows to attach again once b is back.
+        var told = Assert.Single(console.Events, e => e.Kind == "unreachable");
+        Assert.Equal("b", told.Text("node"));
+        Assert.EndsWith(told.Text("reason")!, reason, StringComparison.Ordinal);
         Assert.Equal(HubConnectionState.Connected, console.Connection.State);
 
         await cluster.StartNodeAsync("b");

@@ -131,6 +131,7 @@ public static class CharWebApp
 
         app.MapBackendEndpoints();
         app.MapChardevEndpoints();
+        app.MapClusterEndpoints();
         app.MapConsoleEndpoints();
         app.MapLogEndpoints();
         app.MapRecordingEndpoints();

@@ -20,6 +20,25 @@ internal sealed partial class ClusterDirectory(
     IOptions<ClusterSettings> settings,
     ILogger<ClusterDirectory> logger) : IClusterNodes
 {
+    /// <summary>
+    /// In one step, so a node cannot start beating half forgotten: refuses a beating (-1) or unknown (-2) node, else drops
+    /// its membership, entries, version and API keys and gives back every id it held; answers how many ids.
+    /// </summary>
+    private const string ForgetScript = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+        if redis.call('SREM', KEYS[2], ARGV[1]) == 0 then return -2 end
+        redis.call('DEL', KEYS[3], KEYS[4], KEYS[5])
+        local ids = redis.call('HGETALL', KEYS[6])
+        local released = 0
+        for i = 1, #ids, 2 do
+          if ids[i + 1] == ARGV[1] then
+            redis.call('HDEL', KEYS[6], ids[i])
+            released = released + 1
+          end
+        end
+        return released
+        """;
+
     public string? Self { get; } = settings.Value.Node;
 
     public string? Elsewhere(string? node)
@@ -61,6 +80,85 @@ internal sealed partial class ClusterDirectory(
     }
 
     public async Task<IReadOnlyList<ListedChardev>> OthersAsync(CancellationToken cancellationToken) => (await copy.RefreshAsync(cancellationToken)).Listed;
+
+    public async Task<IReadOnlyList<NodeResponse>> NodesAsync(CancellationToken cancellationToken)
+    {
+        var keys = redis.Keys;
+        try
+        {
+            var db = redis.Database;
+            var names = (await db.SetMembersAsync(keys.Nodes).WaitAsync(cancellationToken)).Select(n => (string)n!).Order(StringComparer.Ordinal).ToList();
+            var batch = db.CreateBatch();
+            var reads = names.Select(n => (Name: n, Beat: batch.StringGetAsync(keys.Node(n)), Chardevs: batch.HashLengthAsync(keys.Chardevs(n)))).ToList();
+            batch.Execute();
+            var nodes = new List<NodeResponse>(reads.Count);
+            foreach (var (name, beatRead, chardevs) in reads)
+            {
+                var beat = await beatRead.WaitAsync(cancellationToken);
+                var record = beat.IsNull ? null : JsonSerializer.Deserialize<NodeRecord>((string)beat!, ClusterJson.Options);
+                nodes.Add(new NodeResponse(
+                    name, record is null ? NodeState.Unreachable : NodeState.Up, record?.Url, record?.StartedAt, (int)await chardevs.WaitAsync(cancellationToken), name == Self));
+            }
+
+            return nodes;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw ClusterException.RedisUnavailable(ex);
+        }
+    }
+
+    public async Task<int> ForgetAsync(string node, CancellationToken cancellationToken)
+    {
+        if (!NodeNames.IsValid(node))
+        {
+            throw ChardevException.Invalid("name", $"'{node}' is not a node name ({NodeNames.Rule})");
+        }
+
+        if (node == Self)
+        {
+            throw ClusterException.NodeAlive(node, "it is the node that was asked; stop it, then forget it from another node");
+        }
+
+        var keys = redis.Keys;
+        RedisResult result;
+        try
+        {
+            result = await redis.Database.ScriptEvaluateAsync(
+                ForgetScript,
+                [keys.Node(node), keys.Nodes, keys.Chardevs(node), keys.Version(node), keys.ApiKeys(node), keys.Ids],
+                [node]).WaitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw ClusterException.RedisUnavailable(ex);
+        }
+
+        var released = (int)result;
+        if (released == -1)
+        {
+            throw ClusterException.NodeAlive(node, $"its heartbeat lasts (it beat within {settings.Value.DeadAfterSeconds} s); stop it first");
+        }
+
+        if (released == -2)
+        {
+            throw ClusterException.NodeUnknown(node);
+        }
+
+        try
+        {
+            // The others drop its chardevs and keys from their copies now rather than at their next heartbeat.
+            await redis.Subscriber.PublishAsync(keys.Directory, node).WaitAsync(cancellationToken);
+            await redis.Subscriber.PublishAsync(keys.ApiKeysChanged, node).WaitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Forgotten all the same: the others see it at their next heartbeat.
+            LogAnnounceFailed(node, ex);
+        }
+
+        return released;
+    }
 
     public async Task ForwardAsync(HttpContext http, string node, ReadOnlyMemory<byte>? body, CancellationToken cancellationToken)
     {

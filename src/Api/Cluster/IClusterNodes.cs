@@ -28,6 +28,16 @@ public interface IClusterNodes
     /// <summary>The chardevs of the other nodes, as the directory lists them (<c>unreachable</c> where the owner's heartbeat stopped).</summary>
     Task<IReadOnlyList<ListedChardev>> OthersAsync(CancellationToken cancellationToken);
 
+    /// <summary>Every node that joined this installation, this one among them, by name; empty on a single node.</summary>
+    Task<IReadOnlyList<NodeResponse>> NodesAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Forgets <paramref name="node"/>, which stopped for good: its membership, its chardevs' entries, its API keys, and the
+    /// ids it held (so they can be made elsewhere); answers how many ids were given back. Refused for this node and for one
+    /// whose heartbeat lasts (<see cref="ClusterException.NodeAlive"/>); a node forgotten that starts again simply joins again.
+    /// </summary>
+    Task<int> ForgetAsync(string node, CancellationToken cancellationToken);
+
     /// <summary>Sends this request, with <paramref name="body"/> in place of its own, to <paramref name="node"/> as the caller, and writes its answer.</summary>
     Task ForwardAsync(HttpContext http, string node, ReadOnlyMemory<byte>? body, CancellationToken cancellationToken);
 
@@ -56,6 +66,11 @@ internal sealed class SingleNode : IClusterNodes
     public Task<string?> OwnerOfAsync(string id, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 
     public Task<IReadOnlyList<ListedChardev>> OthersAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ListedChardev>>([]);
+
+    public Task<IReadOnlyList<NodeResponse>> NodesAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<NodeResponse>>([]);
+
+    public Task<int> ForgetAsync(string node, CancellationToken cancellationToken) =>
+        throw ChardevException.Invalid("name", "this server is not part of a cluster (CharWeb:Cluster:Redis is not set): it has no nodes to forget");
 
     public Task ForwardAsync(HttpContext http, string node, ReadOnlyMemory<byte>? body, CancellationToken cancellationToken) =>
         throw ChardevException.Invalid("node", "this server is not part of a cluster");

@@ -10,4 +10,7 @@ internal sealed partial class NodeHeartbeat
 
     [LoggerMessage(EventId = 32, Level = LogLevel.Information, Message = "This node's heartbeat reaches Redis again")]
     private partial void LogBeating();
+
+    [LoggerMessage(EventId = 33, Level = LogLevel.Warning, Message = "The cluster had forgotten node {Node}; it joins again and writes its chardevs, ids and API keys back")]
+    private partial void LogRejoined(string node);
 }

@@ -28,6 +28,7 @@ internal sealed partial class NodeHeartbeat(RedisConnection redis, IOptions<Clus
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(_settings.Heartbeat, time);
+        var joined = false;
         do
         {
             try
@@ -36,6 +37,14 @@ internal sealed partial class NodeHeartbeat(RedisConnection redis, IOptions<Clus
                 var beat = db.StringSetAsync(redis.Keys.Node(_settings.Node!), _record, _settings.DeadAfter);
                 var member = db.SetAddAsync(redis.Keys.Nodes, _settings.Node);
                 await Task.WhenAll(beat, member).WaitAsync(stoppingToken);
+                if (await member && joined)
+                {
+                    // Forgotten (DELETE /api/cluster/nodes/NAME) while this node could not beat: its entries, ids and keys go back.
+                    LogRejoined(_settings.Node!);
+                    redis.Rejoined();
+                }
+
+                joined = true;
                 if (_failing)
                 {
                     _failing = false;

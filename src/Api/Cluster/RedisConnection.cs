@@ -16,8 +16,14 @@ internal sealed partial class RedisConnection(IOptions<ClusterSettings> settings
     /// <summary>The connection to Redis failed (it is tried again in the background).</summary>
     public event Action? Lost;
 
-    /// <summary>The connection to Redis came back after a failure.</summary>
+    /// <summary>
+    /// What this node keeps in Redis must be written again: the connection came back after a failure (Redis may have
+    /// restarted empty), or the cluster forgot this node while it could not beat (<see cref="Rejoined"/>).
+    /// </summary>
     public event Action? Restored;
+
+    /// <summary>The heartbeat found this node no longer a member: it was forgotten, and joins again.</summary>
+    public void Rejoined() => Restored?.Invoke();
 
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {

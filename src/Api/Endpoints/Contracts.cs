@@ -67,6 +67,22 @@ public sealed record ChardevResponse(
         node);
 }
 
+/// <summary>A node of the cluster as <c>GET /api/cluster/nodes</c> shows it.</summary>
+/// <param name="Name">Its <c>CharWeb:Cluster:Node</c>.</param>
+/// <param name="State"><c>up</c> while its heartbeat lasts, <c>unreachable</c> once it expired.</param>
+/// <param name="Url">How the nodes reach it (its <c>CharWeb:Cluster:Url</c>), from its heartbeat; null once that expired.</param>
+/// <param name="StartedAt">When it started, from its heartbeat; null once that expired.</param>
+/// <param name="Chardevs">How many chardevs it lists in the directory.</param>
+/// <param name="Self">Whether it is the node that answered.</param>
+public sealed record NodeResponse([property: Required] string Name, NodeState State, string? Url, DateTimeOffset? StartedAt, int Chardevs, bool Self);
+
+/// <summary>Whether a node's heartbeat lasts.</summary>
+public enum NodeState
+{
+    Up,
+    Unreachable,
+}
+
 /// <summary>Bytes to write into the device (QEMU's <c>ringbuf-write</c>).</summary>
 public sealed record WriteRequest
 {

@@ -170,4 +170,56 @@ public sealed class ClusterDirectoryTests
         var healthy = await cluster["a"].Http.GetFromJsonAsync<JsonObject>("/healthz", CharWebServer.Timeout());
         Assert.Equal(("healthy", "ok"), (healthy!["status"]!.GetValue<string>(), healthy["cluster"]!.GetValue<string>()));
     }
+
+    [Fact]
+    public async Task NodesAreListedAndADeadOneIsForgottenWithItsChardevsAndIds()
+    {
+        await using var cluster = await ClusterNodes.StartAsync("a", "b");
+        await HubConsole.UntilAsync(async () => await ClusterNodes.ListedAsync(cluster["a"], "demo-b") is not null, "a lists b's demo-b");
+        var nodes = await NodesAsync(cluster["a"]);
+        Assert.Equal(["a", "b"], nodes.Select(n => n!["name"]!.GetValue<string>()));
+        var (a, b) = (nodes[0]!, nodes[1]!);
+        Assert.Equal(("up", true, 1, cluster["a"].BaseAddress.ToString().TrimEnd('/')), (a["state"]!.GetValue<string>(), a["self"]!.GetValue<bool>(), a["chardevs"]!.GetValue<int>(), a["url"]!.GetValue<string>()));
+        Assert.Equal(("up", false, 1), (b["state"]!.GetValue<string>(), b["self"]!.GetValue<bool>(), b["chardevs"]!.GetValue<int>()));
+        Assert.NotNull(b["startedAt"]?.GetValue<DateTimeOffset>());
+
+        // Refused, saying why: b still beats; a is the node asked; no such node; not a node name.
+        await RefusedAsync(cluster["a"], "b", HttpStatusCode.Conflict, "heartbeat lasts");
+        await RefusedAsync(cluster["a"], "a", HttpStatusCode.Conflict, "the node that was asked");
+        await RefusedAsync(cluster["a"], "zz", HttpStatusCode.NotFound, "no node named 'zz'");
+        await RefusedAsync(cluster["a"], "no%20such", HttpStatusCode.BadRequest, "not a node name");
+        Assert.NotNull(await ClusterNodes.ListedAsync(cluster["a"], "demo-b"));
+
+        // b dies for good: once unreachable it can be forgotten, and with it its chardevs and the ids it held.
+        await cluster["b"].KillAsync();
+        await HubConsole.UntilAsync(async () => (await NodesAsync(cluster["a"]))[1]!["state"]!.GetValue<string>() == "unreachable", "a shows b unreachable");
+        var unreachable = (await NodesAsync(cluster["a"]))[1]!;
+        Assert.Equal((1, null), (unreachable["chardevs"]!.GetValue<int>(), unreachable["url"]?.GetValue<string>()));
+        using (var forgotten = await cluster["a"].Http.DeleteAsync("/api/cluster/nodes/b", CharWebServer.Timeout()))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, forgotten.StatusCode);
+        }
+
+        Assert.Equal(["a"], (await NodesAsync(cluster["a"])).Select(n => n!["name"]!.GetValue<string>()));
+        Assert.Null(await ClusterNodes.ListedAsync(cluster["a"], "demo-b"));
+        using (var created = await ClusterNodes.CreateAsync(cluster["a"], """{"id": "demo-b", "backend": {"type": "null"}}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var page = await cluster["a"].Http.GetFromJsonAsync<JsonObject>("/api/audit", CharWebServer.Timeout());
+        var audited = page!["entries"]!.AsArray().Select(e => e!.AsObject()).Single(e => e["action"]!.GetValue<string>() == "forget-node");
+        Assert.Equal("node b forgotten from node a; 1 ids given back", audited["detail"]!.GetValue<string>());
+    }
+
+    private static async Task<JsonArray> NodesAsync(Reliability.PublishedServer node) =>
+        (await node.Http.GetFromJsonAsync<JsonArray>("/api/cluster/nodes", CharWebServer.Timeout()))!;
+
+    private static async Task RefusedAsync(Reliability.PublishedServer via, string name, HttpStatusCode status, string reason)
+    {
+        using var refused = await via.Http.DeleteAsync($"/api/cluster/nodes/{name}", CharWebServer.Timeout());
+        Assert.Equal(status, refused.StatusCode);
+        var problem = await Problem.ReadAsync(refused);
+        Assert.Contains(reason, Assert.Single(problem.Errors["name"]), StringComparison.Ordinal);
+    }
 }

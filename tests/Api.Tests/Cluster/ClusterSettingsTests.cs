@@ -36,5 +36,11 @@ public sealed class ClusterSettingsTests
         Assert.Equal(HttpStatusCode.BadRequest, elsewhere.StatusCode);
         Assert.Contains("not part of a cluster", Assert.Single((await Problem.ReadAsync(elsewhere)).Errors["node"]));
         Assert.DoesNotContain(await server.ListAsync(), c => c!["id"]!.GetValue<string>() == "far");
+
+        // No nodes to list or forget.
+        Assert.Empty((await server.Http.GetFromJsonAsync<JsonArray>("/api/cluster/nodes", CharWebServer.Timeout()))!);
+        using var forget = await server.Http.DeleteAsync("/api/cluster/nodes/b", CharWebServer.Timeout());
+        Assert.Equal(HttpStatusCode.BadRequest, forget.StatusCode);
+        Assert.Contains("not part of a cluster", Assert.Single((await Problem.ReadAsync(forget)).Errors["name"]));
     }
 }

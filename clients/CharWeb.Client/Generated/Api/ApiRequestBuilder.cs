@@ -3,6 +3,7 @@
 using CharWeb.Client.Api.Audit;
 using CharWeb.Client.Api.Backends;
 using CharWeb.Client.Api.Chardevs;
+using CharWeb.Client.Api.Cluster;
 using CharWeb.Client.Api.Keys;
 using CharWeb.Client.Api.Me;
 using CharWeb.Client.Api.Qmp;
@@ -34,6 +35,11 @@ namespace CharWeb.Client.Api
         public global::CharWeb.Client.Api.Chardevs.ChardevsRequestBuilder Chardevs
         {
             get => new global::CharWeb.Client.Api.Chardevs.ChardevsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The cluster property</summary>
+        public global::CharWeb.Client.Api.Cluster.ClusterRequestBuilder Cluster
+        {
+            get => new global::CharWeb.Client.Api.Cluster.ClusterRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The keys property</summary>
         public global::CharWeb.Client.Api.Keys.KeysRequestBuilder Keys

@@ -94,6 +94,7 @@
       if (current.writers !== 'one') state.writer = null;
       renderSeat();
       renderStatus();
+      reattachIfBack();
     }
   }
 
@@ -116,6 +117,7 @@
       return;
     }
     detach();
+    if (state.awaitOwner?.id !== id) stopAwaitingOwner();
     CharWebReplay.close();
     state.current = id;
     const url = new URL(location.href);
@@ -180,16 +182,37 @@
   }
 
   // ---- a cluster's console whose owner node stopped answering: attach again until it is back ------
-  /** Tries again after 1 s, 2 s, 4 s ... at most 10 s apart, while this chardev is the one open and still listed. */
+  /**
+   * Tries again after 1 s, 2 s, 4 s ... at most 10 s apart, while this chardev is the one open and still listed; while
+   * the list shows it unreachable nothing is tried, and the list showing it back tries at once (renderList).
+   */
   function reattachLater(id) {
     const wait = state.awaitOwner;
     const delay = Math.min(1000 * 2 ** wait.tries++, 10000);
     clearTimeout(wait.timer);
     wait.timer = setTimeout(() => {
       if (state.awaitOwner !== wait || state.current !== id || state.subscription) return;
-      if (!state.chardevs.has(id)) { state.awaitOwner = null; return; }
-      attach(true);
+      const listed = state.chardevs.get(id);
+      if (!listed) { state.awaitOwner = null; return; }
+      if (listed.state !== 'unreachable') attach(true);
     }, delay);
+  }
+
+  /** The list showed the awaited chardev unreachable and now shows it back: attach now rather than at the next try. */
+  function reattachIfBack() {
+    const wait = state.awaitOwner, listed = current();
+    if (!wait || wait.id !== state.current || !listed) return;
+    if (listed.state === 'unreachable') { wait.away = true; return; }
+    if (!wait.away || state.subscription) return;
+    wait.away = false;
+    clearTimeout(wait.timer);
+    attach(true);
+  }
+
+  /** Stops waiting for an owner: another chardev was opened. */
+  function stopAwaitingOwner() {
+    if (state.awaitOwner) clearTimeout(state.awaitOwner.timer);
+    state.awaitOwner = null;
   }
 
   /** The owner answered (output or an event of its own): the console is back. */

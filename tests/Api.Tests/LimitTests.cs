@@ -107,6 +107,27 @@ public sealed class LimitTests
     }
 
     [Fact]
+    public async Task AnAttachWithoutAnIdIsRefusedWithoutTakingAConsoleOfTheLimits()
+    {
+        await using var server = await CharWebServer.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["CharWeb:Limits:MaxConsolesPerConnection"] = "1",
+            ["CharWeb:Limits:MaxConsoles"] = "1",
+        });
+        await server.CreateAsync("""{"id": "a", "backend": {"type": "null"}}""");
+        await using var first = await HubConsole.ConnectAsync(server);
+        for (var i = 0; i < 3; i++)
+        {
+            var refused = await Assert.ThrowsAsync<HubException>(() => AttachAsync(first.Connection, null!));
+            Assert.Contains("id is required", refused.Message);
+        }
+
+        // Neither the connection's one console nor the server's one was used up by the refusals.
+        using var attached = await AttachAsync(first.Connection, "a");
+        Assert.Equal(1, await HubConsole.CountAsync(server, "a"));
+    }
+
+    [Fact]
     public async Task SecondListWatcherOnOneConnectionPastMaxWatchersPerConnection1IsRefusedNamingItUntilTheFirstStops()
     {
         const string key = "CharWeb:Limits:MaxWatchersPerConnection";

@@ -95,9 +95,9 @@ internal sealed partial class ClusterDirectory(
             foreach (var (name, beatRead, chardevs) in reads)
             {
                 var beat = await beatRead.WaitAsync(cancellationToken);
-                var record = beat.IsNull ? null : JsonSerializer.Deserialize<NodeRecord>((string)beat!, ClusterJson.Options);
+                var record = beat.IsNull ? null : Record(name, beat);
                 nodes.Add(new NodeResponse(
-                    name, record is null ? NodeState.Unreachable : NodeState.Up, record?.Url, record?.StartedAt, (int)await chardevs.WaitAsync(cancellationToken), name == Self));
+                    name, beat.IsNull ? NodeState.Unreachable : NodeState.Up, record?.Url, record?.StartedAt, (int)await chardevs.WaitAsync(cancellationToken), name == Self));
             }
 
             return nodes;
@@ -105,6 +105,20 @@ internal sealed partial class ClusterDirectory(
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             throw ClusterException.RedisUnavailable(ex);
+        }
+    }
+
+    /// <summary>A node's heartbeat record; null when it cannot be read (a node of another version): shown without its address.</summary>
+    private NodeRecord? Record(string node, RedisValue beat)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<NodeRecord>((string)beat!, ClusterJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            LogUnreadableBeat(node, ex);
+            return null;
         }
     }
 

@@ -21,9 +21,22 @@ internal sealed partial class DirectoryCopy(
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
     ILogger<DirectoryCopy> logger)
 {
+    /// <summary>A read that takes longer is given up (the copy dropped), so lists go on with this node's own chardevs.</summary>
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(2);
+
     private readonly string? _self = settings.Value.Node;
     private readonly SemaphoreSlim _reading = new(1, 1);
+    private readonly Lock _publishing = new();
     private DirectorySnapshot _current = DirectorySnapshot.Empty;
+
+    /// <summary>Moved by each <see cref="Forget"/>, so a read begun before it cannot put back what it dropped.</summary>
+    private long _generation;
+
+    /// <summary>How many refreshes were asked for; a read covers every one asked before it began.</summary>
+    private long _asked;
+
+    /// <summary>The last ask the last finished read covered.</summary>
+    private long _covered;
 
     /// <summary>The copy as last read; <see cref="Changed"/> follows each new one.</summary>
     public DirectorySnapshot Current => Volatile.Read(ref _current);
@@ -31,27 +44,46 @@ internal sealed partial class DirectoryCopy(
     /// <summary>A read found the directory changed, or the copy was forgotten.</summary>
     public event Action? Changed;
 
-    /// <summary>Reads what changed since the last read, and answers the copy as it now stands; empty while Redis does not answer.</summary>
+    /// <summary>
+    /// Reads what changed since the last read, and answers the copy as it now stands; empty while Redis does not answer.
+    /// Callers that ask while a read is under way share the one read after it, so a burst of lists costs two reads.
+    /// </summary>
     public async Task<DirectorySnapshot> RefreshAsync(CancellationToken cancellationToken)
     {
+        var asked = Interlocked.Increment(ref _asked);
         await _reading.WaitAsync(cancellationToken);
         try
         {
-            var before = Current;
-            var now = await ReadAsync(before, cancellationToken);
-            if (now is not null)
+            if (Volatile.Read(ref _covered) >= asked)
             {
-                Publish(now);
+                // A read that began after this caller asked has finished meanwhile.
+                return Current;
             }
 
-            return now ?? before;
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // This node's own chardevs are served whatever Redis does.
-            LogListFailed(ex);
-            Forget();
-            return DirectorySnapshot.Empty;
+            var covers = Volatile.Read(ref _asked);
+            var generation = Interlocked.Read(ref _generation);
+            var before = Current;
+            try
+            {
+                var now = await ReadAsync(before, cancellationToken).WaitAsync(ReadTimeout, cancellationToken);
+                if (now is not null)
+                {
+                    Publish(now, generation);
+                }
+
+                return now ?? before;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // This node's own chardevs are served whatever Redis does.
+                LogListFailed(ex);
+                Forget();
+                return DirectorySnapshot.Empty;
+            }
+            finally
+            {
+                Volatile.Write(ref _covered, covers);
+            }
         }
         finally
         {
@@ -62,9 +94,20 @@ internal sealed partial class DirectoryCopy(
     /// <summary>Drops the copy (Redis went away: what it held can no longer be told fresh).</summary>
     public void Forget()
     {
-        if (Current.Nodes.Count > 0)
+        bool dropped;
+        lock (_publishing)
         {
-            Publish(DirectorySnapshot.Empty);
+            Interlocked.Increment(ref _generation);
+            dropped = Current.Nodes.Count > 0;
+            if (dropped)
+            {
+                Volatile.Write(ref _current, DirectorySnapshot.Empty);
+            }
+        }
+
+        if (dropped)
+        {
+            Changed?.Invoke();
         }
     }
 
@@ -112,9 +155,19 @@ internal sealed partial class DirectoryCopy(
         return nodes.Length == before.Nodes.Count && nodes.Zip(before.Nodes).All(p => ReferenceEquals(p.First, p.Second)) ? null : new DirectorySnapshot(nodes);
     }
 
-    private void Publish(DirectorySnapshot snapshot)
+    /// <summary>Makes <paramref name="snapshot"/> the copy, unless the copy was forgotten since the read began.</summary>
+    private void Publish(DirectorySnapshot snapshot, long generation)
     {
-        Volatile.Write(ref _current, snapshot);
+        lock (_publishing)
+        {
+            if (Interlocked.Read(ref _generation) != generation)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _current, snapshot);
+        }
+
         Changed?.Invoke();
     }
 
@@ -171,20 +224,25 @@ internal sealed record NodeCopy(string Name, string? Version, bool Beating, IRea
         Func<string, string, ChardevResponse?> parse, Func<ChardevResponse, bool, ListedChardev> listed)
     {
         var read = new Dictionary<string, NodeEntry>(entries.Length, StringComparer.Ordinal);
+        var same = old is not null && old.Beating == beating && old.Version == version && old.Entries.Count == entries.Length;
         foreach (var entry in entries)
         {
             var (id, text) = ((string)entry.Name!, (string)entry.Value!);
             if (old is not null && old.Entries.TryGetValue(id, out var kept) && kept.Text == text)
             {
                 read[id] = old.Beating == beating ? kept : kept with { Listed = listed(kept.Chardev, beating) };
+                continue;
             }
-            else if (parse(node, text) is { } chardev)
+
+            same = false;
+            if (parse(node, text) is { } chardev)
             {
                 read[id] = new NodeEntry(text, chardev, listed(chardev, beating));
             }
         }
 
-        return new NodeCopy(node, version, beating, read);
+        // Nothing moved (a node that keeps no version is read each time): the old copy stands, and no change is told.
+        return same ? old! : new NodeCopy(node, version, beating, read);
     }
 
     /// <summary>The same entries with the owner's heartbeat come or gone.</summary>

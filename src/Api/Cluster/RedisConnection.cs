@@ -13,7 +13,7 @@ internal sealed partial class RedisConnection(IOptions<ClusterSettings> settings
 
     public ClusterKeys Keys { get; } = new(settings.Value.Prefix);
 
-    /// <summary>The connection to Redis failed (it is tried again in the background).</summary>
+    /// <summary>The connection that carries commands to Redis failed (it is tried again in the background).</summary>
     public event Action? Lost;
 
     /// <summary>
@@ -38,7 +38,11 @@ internal sealed partial class RedisConnection(IOptions<ClusterSettings> settings
         _multiplexer.ConnectionFailed += (_, e) =>
         {
             LogLost(e.EndPoint?.ToString(), e.FailureType, e.Exception);
-            Lost?.Invoke();
+            // The subscription's own connection failing loses no command: only announcements, read again on the heartbeat.
+            if (e.ConnectionType == ConnectionType.Interactive)
+            {
+                Lost?.Invoke();
+            }
         };
         _multiplexer.ConnectionRestored += (_, e) =>
         {

@@ -29,6 +29,7 @@ internal sealed class ChardevListResult(List<ChardevResponse> own, IEnumerable<L
         var body = response.BodyWriter;
         await using var writer = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = options.Encoder, Indented = options.WriteIndented, SkipValidation = true });
         writer.WriteStartArray();
+        var sent = 0L;
         foreach (var (chardev, json) in Ordered())
         {
             if (json is null)
@@ -40,10 +41,12 @@ internal sealed class ChardevListResult(List<ChardevResponse> own, IEnumerable<L
                 writer.WriteRawValue(json, skipInputValidation: true);
             }
 
-            if (writer.BytesPending >= FlushBytes)
+            // The serializer hands its bytes to the pipe as it goes; the pipe sends them once told.
+            if (writer.BytesCommitted + writer.BytesPending - sent >= FlushBytes)
             {
                 await writer.FlushAsync(httpContext.RequestAborted);
                 await body.FlushAsync(httpContext.RequestAborted);
+                sent = writer.BytesCommitted;
             }
         }
 

@@ -1,11 +1,15 @@
 using CharWeb.Api.Access;
 using CharWeb.Api.Audit;
 using CharWeb.Api.Cluster;
+using CharWeb.Engine;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CharWeb.Api.Endpoints;
 
-/// <summary>The nodes of a cluster: who joined, who beats, and forgetting one that stopped for good (Proxmox's <c>pvecm delnode</c>).</summary>
+/// <summary>
+/// The nodes of a cluster, for admins (they show the nodes' inner addresses and every chardev's count): who joined, who
+/// beats, and forgetting one that stopped for good (Proxmox's <c>pvecm delnode</c>).
+/// </summary>
 internal static class ClusterEndpoints
 {
     public static void MapClusterEndpoints(this IEndpointRouteBuilder app)
@@ -13,7 +17,7 @@ internal static class ClusterEndpoints
         var group = app.MapGroup("/api/cluster/nodes").WithTags("Cluster");
 
         group.MapGet("/", async (IClusterNodes nodes, CancellationToken cancellationToken) => TypedResults.Ok(await nodes.NodesAsync(cancellationToken)))
-            .RequireRole(Role.Viewer)
+            .RequireRole(Role.Admin)
             .WithName("ListNodes")
             .WithSummary("Every node that joined the cluster, up or unreachable, with how many chardevs it lists; empty on a single node.")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -30,6 +34,12 @@ internal static class ClusterEndpoints
 
     private static async Task<NoContent> ForgetAsync(string name, IClusterNodes nodes, AuditLog audit, HttpContext http, CancellationToken cancellationToken)
     {
+        // Asked of a node by a person, never forwarded: no node sends this on.
+        if (http.User.HasClaim(c => c.Type == NodeIdentityHandler.OriginClaim))
+        {
+            throw ChardevException.Invalid("name", $"was forwarded to node '{nodes.Self}'; forget a node by asking a node directly");
+        }
+
         var released = await nodes.ForgetAsync(name, cancellationToken);
         audit.Record(AuditActors.Of(http), "forget-node", null, detail: $"node {name} forgotten from node {nodes.Self}; {released} ids given back");
         return TypedResults.NoContent();

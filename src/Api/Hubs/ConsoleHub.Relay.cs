@@ -13,6 +13,8 @@ namespace CharWeb.Api.Hubs;
 /// </summary>
 public sealed partial class ConsoleHub
 {
+    private static readonly TimeSpan AttachWait = TimeSpan.FromSeconds(3);
+
     /// <summary>A call another node forwarded is answered here, never relayed on: one hop, as for REST.</summary>
     private bool Forwarded => Context.User!.HasClaim(c => c.Type == NodeIdentityHandler.OriginClaim);
 
@@ -20,11 +22,22 @@ public sealed partial class ConsoleHub
     private async Task<string?> OwnerElsewhereAsync(string id, CancellationToken cancellationToken) =>
         registry.TryGet(id, out _) || Forwarded ? null : await nodes.OwnerOfAsync(id, cancellationToken);
 
-    /// <summary>Once an <c>Attach(id)</c> of this connection under way is done: the console relayed for <paramref name="id"/>, if it is one.</summary>
+    /// <summary>
+    /// Once an <c>Attach(id)</c> of this connection under way is done (or after <see cref="AttachWait"/>, as the call
+    /// holds the connection's one call slot meanwhile): the console relayed for <paramref name="id"/>, if it is one.
+    /// </summary>
     private async Task<RemoteConsole?> AttachedRemoteAsync(string id)
     {
         var load = ConnectionLoad.Of(Context);
-        await load.AttachedAsync(id).WaitAsync(Context.ConnectionAborted);
+        try
+        {
+            await load.AttachedAsync(id).WaitAsync(AttachWait, Context.ConnectionAborted);
+        }
+        catch (TimeoutException)
+        {
+            // Still attaching: the call is answered as for a console not attached.
+        }
+
         return load.Remote(id);
     }
 

@@ -37,6 +37,8 @@ public sealed partial class ConsoleHub(
     /// </summary>
     public async Task<IAsyncEnumerable<byte[]>> Attach(string id, CancellationToken cancellationToken)
     {
+        // Before anything is counted: a refusal here gives nothing back.
+        Required(id);
         var load = ConnectionLoad.Of(Context);
         var max = limits.Value.Limits.MaxConsolesPerConnection;
         if (!load.TryAddConsole(max))
@@ -55,7 +57,7 @@ public sealed partial class ConsoleHub(
         }
 
         ConsoleSession session;
-        using var attaching = load.BeginAttach(Required(id));
+        using var attaching = load.BeginAttach(id);
         try
         {
             if (await OwnerElsewhereAsync(id, cancellationToken) is { } node)

@@ -47,7 +47,7 @@ namespace CharWeb.Client.Api.Cluster.Nodes
         {
         }
         /// <summary>
-        /// Needs the viewer role.
+        /// Needs the admin role.
         /// </summary>
         /// <returns>A List&lt;global::CharWeb.Client.Models.NodeResponse&gt;</returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -75,7 +75,7 @@ namespace CharWeb.Client.Api.Cluster.Nodes
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// Needs the viewer role.
+        /// Needs the admin role.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

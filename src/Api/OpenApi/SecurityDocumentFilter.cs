@@ -13,6 +13,7 @@ internal sealed class SecurityDocumentFilter(IOptions<AuthSettings> auth) : IDoc
         ["Access"] = "Who the caller is, and API keys.",
         ["Audit"] = "Who attached, typed, broke, created, changed and removed what.",
         ["Backends"] = "The backend kinds this server offers (QEMU query-chardev-backends).",
+        ["Cluster"] = "The nodes of a cluster (CharWeb:Cluster:Redis): list them, forget one that stopped for good.",
         ["Chardevs"] = "Create, change, remove, write to and read from chardevs (QEMU chardev-add, chardev-change, chardev-remove, ringbuf-write, ringbuf-read).",
         ["Consoles"] = "The consoles attached to a chardev, and its history and log as files.",
         ["Logs"] = "A chardev's logfile as it is kept (ranges), and its rotated logs.",

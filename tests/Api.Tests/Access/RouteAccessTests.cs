@@ -50,6 +50,8 @@ public sealed class RouteAccessTests
         new("POST", "/api/keys/", Admin),
         new("DELETE", "/api/keys/{name}", Admin),
         new("GET", "/api/audit", Admin),
+        new("GET", "/api/cluster/nodes/", Admin),
+        new("DELETE", "/api/cluster/nodes/{name}", Admin),
         // A WebSocket: a plain GET as a viewer is past the access check (400, "upgrade").
         new("GET", "/ws/chardevs/{id}", Viewer),
     ];

@@ -40,6 +40,7 @@ window.CharWebAdmin = (() => {
     await schemaDoc();
     const form = openForm('New chardev', 'Create');
     renderObject(form.fields, resolve({ $ref: '#/components/schemas/ChardevDefinition' }), '', {});
+    await offerNodes(form.fields);
     form.element.onsubmit = event => {
       event.preventDefault();
       submit('POST', '/api/chardevs', collect(form.fields), '', body => ctx.open(body.id));
@@ -60,6 +61,26 @@ window.CharWebAdmin = (() => {
       const body = collect(form.fields).backend;
       submit('PUT', `/api/chardevs/${encodeURIComponent(id)}/backend`, body, 'backend.', () => ctx.open(id, true));
     };
+  }
+
+  /** In a cluster, `node` is a choice of the nodes that beat (this one first, the default); on a single node it stays as described. */
+  async function offerNodes(fields) {
+    const input = fields.querySelector('[data-path="node"]');
+    if (!input) return;
+    const response = await ctx.api('/api/cluster/nodes');
+    const nodes = response.ok ? await response.json() : [];
+    if (!nodes.length) return;
+    const select = document.createElement('select');
+    select.name = select.dataset.path = 'node';
+    select.dataset.kind = 'string';
+    const self = nodes.find(n => n.self);
+    select.append(new Option(self ? `${self.name} (this node)` : '(this node)', ''));
+    for (const n of nodes.filter(n => !n.self)) {
+      const option = new Option(n.state === 'up' ? n.name : `${n.name} (unreachable)`, n.name);
+      option.disabled = n.state !== 'up';
+      select.append(option);
+    }
+    input.replaceWith(select);
   }
 
   function openForm(title, action) {

@@ -86,4 +86,29 @@ public sealed class ClusterListPageTests
 
     private static async Task<long> InputBytesAsync(Reliability.PublishedServer owner) =>
         (await owner.Http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("/api/chardevs/echo-on-b", CharWebServer.Timeout()))!["stats"]!["inputBytes"]!.GetValue<long>();
+
+    [Fact]
+    public async Task TheNewChardevFormOnNodeAOffersTheNodesAndCreatesOnB()
+    {
+        await using var cluster = await ClusterNodes.StartAsync("a", "b");
+        await using var browser = await BrowserSession.StartAsync();
+        var page = await browser.OpenAsync(cluster["a"].BaseAddress);
+        await page.Locator("#chardevs li[data-id=demo-b] .node").WaitForAsync();
+
+        await page.Locator("#new-chardev").ClickAsync();
+        await page.Locator("#manage-title", new PageLocatorOptions { HasText = "New chardev" }).WaitForAsync();
+        var node = page.Locator("#manage select[data-path='node']");
+        await node.WaitForAsync();
+        Assert.Equal(["a (this node)", "b"], await node.Locator("option").AllTextContentsAsync());
+        await page.Locator("#manage [data-path='id']:not(fieldset)").FillAsync("made-from-a");
+        await page.Locator("#manage [data-path='backend.type']:not(fieldset)").SelectOptionAsync("ringbuf");
+        await node.SelectOptionAsync("b");
+        await page.Locator("#manage-submit").ClickAsync();
+
+        // Made on b, through a; the page opens it, listed with its node.
+        await page.Locator("#title", new PageLocatorOptions { HasText = "made-from-a" }).WaitForAsync();
+        var made = await cluster["b"].Http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("/api/chardevs/made-from-a", CharWebServer.Timeout());
+        Assert.Equal(("b", "ringbuf"), (made!["node"]!.GetValue<string>(), made["backend"]!["type"]!.GetValue<string>()));
+        Assert.Equal("b", await page.Locator("#chardevs li[data-id=made-from-a] .node").TextContentAsync());
+    }
 }

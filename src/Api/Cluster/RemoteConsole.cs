@@ -24,7 +24,11 @@ public sealed partial class RemoteConsole : IAsyncDisposable
     private readonly Func<Dictionary<string, object?>, Task> _onEvent;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>The owner's output and events, in the order the owner sent them (<see cref="Pass"/>, <see cref="PumpAsync"/>).</summary>
+    private readonly Channel<object> _ordered = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _moving = new();
     private ChannelReader<byte[]> _output = Channel.CreateUnbounded<byte[]>().Reader;
+    private Task _pump = Task.CompletedTask;
     private long _relayed;
 
     private RemoteConsole(HubConnection owner, string node, string id, Func<Dictionary<string, object?>, Task> onEvent, ILogger logger)
@@ -62,10 +66,11 @@ public sealed partial class RemoteConsole : IAsyncDisposable
         connection.KeepAliveInterval = TimeSpan.FromSeconds(timing.KeepAliveSeconds);
         connection.ServerTimeout = TimeSpan.FromSeconds(timing.ClientTimeoutSeconds);
         var console = new RemoteConsole(connection, node, id, onEvent, logger);
-        connection.On<string, Dictionary<string, object?>>(ConsoleHub.EventMethod, async (_, payload) =>
+        connection.On<string, Dictionary<string, object?>>(ConsoleHub.EventMethod, (_, payload) =>
         {
+            console.Pass(payload);
             console._started.TrySetResult();
-            await onEvent(payload);
+            return Task.CompletedTask;
         });
         connection.Closed += console.OnClosedAsync;
         using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -74,7 +79,8 @@ public sealed partial class RemoteConsole : IAsyncDisposable
         {
             await connection.StartAsync(patience.Token);
             console._output = await connection.StreamAsChannelAsync<byte[]>(nameof(ConsoleHub.Attach), id, patience.Token);
-            var first = console._output.WaitToReadAsync(patience.Token).AsTask();
+            console._pump = console.PumpAsync();
+            var first = console._ordered.Reader.WaitToReadAsync(patience.Token).AsTask();
             await Task.WhenAny(console._started.Task, first).WaitAsync(patience.Token);
             if (!console._started.Task.IsCompleted && first is { IsFaulted: true } or { IsCompletedSuccessfully: true, Result: false })
             {
@@ -97,7 +103,10 @@ public sealed partial class RemoteConsole : IAsyncDisposable
         }
     }
 
-    /// <summary>The owner's output, read only as it is taken; ends with the reason when the owner's connection drops.</summary>
+    /// <summary>
+    /// The owner's output, read only as it is taken; the owner's events are passed on between the output before them
+    /// and the output after them, as a local console gets them. Ends with the reason when the owner's connection drops.
+    /// </summary>
     public async IAsyncEnumerable<byte[]> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         while (true)
@@ -106,7 +115,7 @@ public sealed partial class RemoteConsole : IAsyncDisposable
             var more = false;
             try
             {
-                more = await _output.WaitToReadAsync(cancellationToken);
+                more = await _ordered.Reader.WaitToReadAsync(cancellationToken);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -123,10 +132,18 @@ public sealed partial class RemoteConsole : IAsyncDisposable
                 yield break;
             }
 
-            while (_output.TryRead(out var chunk))
+            while (_ordered.Reader.TryRead(out var item))
             {
-                Interlocked.Add(ref _relayed, chunk.Length);
-                yield return chunk;
+                if (item is byte[] chunk)
+                {
+                    Interlocked.Add(ref _relayed, chunk.Length);
+                    yield return chunk;
+                }
+                else
+                {
+                    // The output before it has been written to the browser: SignalR asks for the next item only then.
+                    await _onEvent((Dictionary<string, object?>)item);
+                }
             }
         }
     }
@@ -163,6 +180,56 @@ public sealed partial class RemoteConsole : IAsyncDisposable
     {
         _owner.Closed -= OnClosedAsync;
         await _owner.DisposeAsync();
+        await _pump;
+    }
+
+    /// <summary>
+    /// An event of the owner's, taken in the client's receive loop: every output item the owner sent before it is in
+    /// <see cref="_output"/> by then, so moving those first, under the lock the pump moves under, keeps the owner's order.
+    /// </summary>
+    private void Pass(Dictionary<string, object?> payload)
+    {
+        lock (_moving)
+        {
+            MoveOutput();
+            _ordered.Writer.TryWrite(payload);
+        }
+    }
+
+    /// <summary>Moves output as it comes, and the stream's end (or failure) after the last of it.</summary>
+    private async Task PumpAsync()
+    {
+        Exception? failure = null;
+        try
+        {
+            while (await _output.WaitToReadAsync())
+            {
+                lock (_moving)
+                {
+                    MoveOutput();
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // Whatever ended the owner's stream is the reader's to tell (a refusal or the owner's loss, EndedAsync):
+            // left uncompleted, the browser's console would wait for ever.
+            failure = ex;
+        }
+
+        lock (_moving)
+        {
+            MoveOutput();
+            _ordered.Writer.TryComplete(failure);
+        }
+    }
+
+    private void MoveOutput()
+    {
+        while (_output.TryRead(out var chunk))
+        {
+            _ordered.Writer.TryWrite(chunk);
+        }
     }
 
     /// <summary>What the owner refused, without the words SignalR's client puts around it.</summary>

@@ -104,8 +104,8 @@ public sealed partial class RemoteConsole : IAsyncDisposable
     }
 
     /// <summary>
-    /// The owner's output, read only as it is taken; the owner's events are passed on between the output before them
-    /// and the output after them, as a local console gets them. Ends with the reason when the owner's connection drops.
+    /// The owner's output, read only as it is taken; the owner's events are passed on after the output the owner sent
+    /// before them (<see cref="Pass"/>). Ends with the reason when the owner's connection drops.
     /// </summary>
     public async IAsyncEnumerable<byte[]> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -184,8 +184,11 @@ public sealed partial class RemoteConsole : IAsyncDisposable
     }
 
     /// <summary>
-    /// An event of the owner's, taken in the client's receive loop: every output item the owner sent before it is in
-    /// <see cref="_output"/> by then, so moving those first, under the lock the pump moves under, keeps the owner's order.
+    /// An event of the owner's. The client files every stream item in <see cref="_output"/> as it reads it, and queues an
+    /// event for its handlers only after the items read before it, so moving what <see cref="_output"/> holds first,
+    /// under the lock the pump moves under, puts the event after all the output the owner sent before it: an event is
+    /// never early. The client runs handlers on a task of its own, so output sent just after an event may be moved
+    /// with that before it: an event can come a little late (exact order would need the events inside the stream).
     /// </summary>
     private void Pass(Dictionary<string, object?> payload)
     {

@@ -43,6 +43,39 @@ public sealed class ExecBackendTests
     }
 
     [Fact]
+    public async Task AProgramSwappedInGivesAConsoleAllItsOutputBeforeItsExit()
+    {
+        await using var engine = await EngineHarness.StartAsync(allowedPrograms: Shell);
+        var chardev = await engine.CreateAsync("swap", new TestdevBackendOptions());
+        await using var console = chardev.Attach(new ConsoleOptions { WindowBytes = 512 << 10 });
+        for (var run = 1; run <= 3; run++)
+        {
+            await engine.Registry.ChangeBackendAsync("swap", new ExecBackendOptions { Command = "/bin/sh", Args = ["-c", "head -c 100000 /dev/zero | tr '\\0' x"] }, EngineHarness.Timeout());
+            var before = 0L;
+            var seen = new List<string>();
+            while (await console.ReadAsync(EngineHarness.Timeout()) is { } item)
+            {
+                if (item.Event is { } e)
+                {
+                    seen.Add(e.Kind.ToString());
+                    if (e.Kind == ChardevEventKind.Closed && e.Reason?.Contains("exited", StringComparison.Ordinal) == true)
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                before += item.Data.Count(b => b == (byte)'x');
+                seen.Add($"{item.Data.Length} bytes");
+                console.Acknowledge(console.BytesSent);
+            }
+
+            Assert.True(before == 100_000, $"run {run}: {before} of 100000 bytes came before the exit: {string.Join(", ", seen)}");
+        }
+    }
+
+    [Fact]
     public async Task ConsoleResizeReachesTheProgram()
     {
         await using var engine = await EngineHarness.StartAsync(allowedPrograms: Shell);

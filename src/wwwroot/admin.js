@@ -40,11 +40,12 @@ window.CharWebAdmin = (() => {
     await schemaDoc();
     const form = openForm('New chardev', 'Create');
     renderObject(form.fields, resolve({ $ref: '#/components/schemas/ChardevDefinition' }), '', {});
-    await offerNodes(form.fields);
     form.element.onsubmit = event => {
       event.preventDefault();
       submit('POST', '/api/chardevs', collect(form.fields), '', body => ctx.open(body.id));
     };
+    // A cluster's nodes, if they can be had; the plain field stays otherwise.
+    await offerNodes(form.fields).catch(() => {});
   }
 
   async function showChange() {
@@ -69,7 +70,8 @@ window.CharWebAdmin = (() => {
     if (!input) return;
     const response = await ctx.api('/api/cluster/nodes');
     const nodes = response.ok ? await response.json() : [];
-    if (!nodes.length) return;
+    // The form may have been replaced (another form opened) while the nodes were asked for.
+    if (!nodes.length || !input.isConnected) return;
     const select = document.createElement('select');
     select.name = select.dataset.path = 'node';
     select.dataset.kind = 'string';

@@ -194,7 +194,8 @@
       if (state.awaitOwner !== wait || state.current !== id || state.subscription) return;
       const listed = state.chardevs.get(id);
       if (!listed) { state.awaitOwner = null; return; }
-      if (listed.state !== 'unreachable') attach(true);
+      // Listed unreachable: the list showing it back attaches (reattachIfBack); nothing is tried meanwhile.
+      if (listed.state === 'unreachable') wait.away = true; else attach(true);
     }, delay);
   }
 
@@ -286,7 +287,7 @@
     if (e.kind === 'unreachable') {
       // Sent by the node relaying this console just before the stream ends.
       state.device = 'unreachable';
-      if (state.awaitOwner?.id !== id) state.awaitOwner = { id, tries: 0, timer: 0 };
+      if (state.awaitOwner?.id !== id) state.awaitOwner = { id, tries: 0, timer: 0, away: current()?.state === 'unreachable' };
       message(e.reason);
       renderStatus();
       return;

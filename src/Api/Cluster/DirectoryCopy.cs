@@ -21,8 +21,8 @@ internal sealed partial class DirectoryCopy(
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
     ILogger<DirectoryCopy> logger)
 {
-    /// <summary>A read that takes longer is given up (the copy dropped), so lists go on with this node's own chardevs.</summary>
-    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(2);
+    /// <summary>A read that takes longer is given up, and the copy answered as it was, so a slow Redis does not hold lists up.</summary>
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(5);
 
     private readonly string? _self = settings.Value.Node;
     private readonly SemaphoreSlim _reading = new(1, 1);
@@ -63,14 +63,17 @@ internal sealed partial class DirectoryCopy(
             var covers = Volatile.Read(ref _asked);
             var generation = Interlocked.Read(ref _generation);
             var before = Current;
+            using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            patience.CancelAfter(ReadTimeout);
             try
             {
-                var now = await ReadAsync(before, cancellationToken).WaitAsync(ReadTimeout, cancellationToken);
+                var now = await ReadAsync(before, patience.Token);
                 if (now is not null)
                 {
                     Publish(now, generation);
                 }
 
+                Volatile.Write(ref _covered, covers);
                 return now ?? before;
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -78,11 +81,15 @@ internal sealed partial class DirectoryCopy(
                 // This node's own chardevs are served whatever Redis does.
                 LogListFailed(ex);
                 Forget();
+                Volatile.Write(ref _covered, covers);
                 return DirectorySnapshot.Empty;
             }
-            finally
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
+                // Redis is slow, not gone (a lost connection drops the copy by itself): the copy as it was.
+                LogReadSlow(ReadTimeout.TotalSeconds);
                 Volatile.Write(ref _covered, covers);
+                return before;
             }
         }
         finally

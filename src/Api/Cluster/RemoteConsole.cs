@@ -16,6 +16,7 @@ namespace CharWeb.Api.Cluster;
 public sealed partial class RemoteConsole : IAsyncDisposable
 {
     private const string HubFailure = "HubException: ";
+    private const int MaxQueuedEvents = 256;
     private static readonly TimeSpan AttachTimeout = TimeSpan.FromSeconds(10);
 
     private readonly HubConnection _owner;
@@ -27,6 +28,9 @@ public sealed partial class RemoteConsole : IAsyncDisposable
     /// <summary>The owner's output and events, in the order the owner sent them (<see cref="Pass"/>, <see cref="PumpAsync"/>).</summary>
     private readonly Channel<object> _ordered = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _moving = new();
+    private readonly List<Dictionary<string, object?>> _early = [];
+    private bool _pumping;
+    private int _queuedEvents;
     private ChannelReader<byte[]> _output = Channel.CreateUnbounded<byte[]>().Reader;
     private Task _pump = Task.CompletedTask;
     private long _relayed;
@@ -141,6 +145,11 @@ public sealed partial class RemoteConsole : IAsyncDisposable
                 }
                 else
                 {
+                    lock (_moving)
+                    {
+                        _queuedEvents--;
+                    }
+
                     // The output before it has been written to the browser: SignalR asks for the next item only then.
                     await _onEvent((Dictionary<string, object?>)item);
                 }
@@ -153,7 +162,8 @@ public sealed partial class RemoteConsole : IAsyncDisposable
     {
         try
         {
-            await _owner.SendAsync("Ack", _id, bytes);
+            // Never more than was relayed: a browser's ack cannot open the owner's window past what it was given.
+            await _owner.SendAsync("Ack", _id, Math.Min(bytes, BytesRelayed));
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or OperationCanceledException)
         {
@@ -194,14 +204,47 @@ public sealed partial class RemoteConsole : IAsyncDisposable
     {
         lock (_moving)
         {
+            if (!_pumping)
+            {
+                // Before the stream's channel is known: held until the pump starts, and passed on after what it holds then.
+                _early.Add(payload);
+                return;
+            }
+
             MoveOutput();
-            _ordered.Writer.TryWrite(payload);
+            if (_queuedEvents >= MaxQueuedEvents)
+            {
+                // A browser that reads nothing gets no more events queued for it (as a local console keeps at most so many).
+                return;
+            }
+
+            if (_ordered.Writer.TryWrite(payload))
+            {
+                _queuedEvents++;
+                return;
+            }
         }
+
+        // The owner's stream has ended (the pump completed the queue): the last events, such as 'removed', still go.
+        _ = _onEvent(payload);
     }
 
     /// <summary>Moves output as it comes, and the stream's end (or failure) after the last of it.</summary>
     private async Task PumpAsync()
     {
+        lock (_moving)
+        {
+            MoveOutput();
+            foreach (var payload in _early)
+            {
+                _ordered.Writer.TryWrite(payload);
+                _queuedEvents++;
+            }
+
+            _early.Clear();
+            _pumping = true;
+        }
+
         Exception? failure = null;
         try
         {

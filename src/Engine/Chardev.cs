@@ -102,23 +102,6 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
     /// <summary>Whether REST <c>read</c> consumes (ringbuf) rather than reads history.</summary>
     public bool IsConsumable => _backend is IConsumableBackend;
 
-    /// <summary>Attaches a console: it gets the history first, then every output after, in order.</summary>
-    public ConsoleSession Attach(ConsoleOptions options)
-    {
-        var (session, count, seated) = _roster.Join(history => new ConsoleSession(this, options, _context.Time, history));
-        LogConsoleAttached(Id, options.RemoteAddress, count);
-        _output.Note(LogNotes.Attached(session));
-        Raise(ChardevEventKind.Consoles, e => e with { Consoles = count });
-        _roster.Welcome(session, seated);
-        return session;
-    }
-
-    /// <summary>conserver's force attach: <paramref name="session"/> takes the writer seat and everyone is told.</summary>
-    public void TakeWriter(ConsoleSession session) => _roster.Take(session);
-
-    /// <summary>The seat holder gives the seat up; it passes to the next console that may write.</summary>
-    public void ReleaseWriter(ConsoleSession session) => _roster.Release(session);
-
     /// <summary>Input into the device from a writer that does not say who it is (<see cref="InputSource.Anonymous"/>).</summary>
     public ValueTask<int> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
         WriteAsync(data, InputSource.Anonymous, cancellationToken);
@@ -290,25 +273,6 @@ public sealed partial class Chardev : IBackendOwner, IAsyncDisposable
         _output.Note(LogNotes.Changed(options.Type));
         Raise(ChardevEventKind.Changed, e => e with { State = _state });
     }
-
-    internal void Detach(ConsoleSession session)
-    {
-        var (left, count, seatMoved) = _roster.Leave(session);
-        if (!left)
-        {
-            return;
-        }
-
-        LogConsoleDetached(Id, session.RemoteAddress, count);
-        _output.Note(LogNotes.Detached(session));
-        Raise(ChardevEventKind.Consoles, e => e with { Consoles = count });
-        if (seatMoved)
-        {
-            _roster.AnnounceWriter();
-        }
-    }
-
-    internal bool MayWrite(ConsoleSession session) => _roster.MayWrite(session);
 
     OutputGate IBackendOwner.Gate => _output.Gate;
 

@@ -94,7 +94,7 @@
       if (current.writers !== 'one') state.writer = null;
       renderSeat();
       renderStatus();
-      reattachIfBack();
+      reattach.ifBack();
     }
   }
 
@@ -117,7 +117,7 @@
       return;
     }
     detach();
-    if (state.awaitOwner?.id !== id) stopAwaitingOwner();
+    if (state.awaitOwner?.id !== id) reattach.stop();
     CharWebReplay.close();
     state.current = id;
     const url = new URL(location.href);
@@ -142,10 +142,10 @@
   }
 
   /** Attaches the open chardev; a reattach keeps the screen until the owner answers (then its history replaces it). */
-  function attach(reattach) {
+  function attach(again) {
     if (!state.current || connection.state !== signalR.HubConnectionState.Connected) return;
     const id = state.current;
-    if (!reattach) term.reset();
+    if (!again) term.reset();
     Object.assign(state, { lost: 0, gap: 0 });
     message('');
     // Each stream counts its own bytes: xterm may still be rendering an old stream's output (after a
@@ -155,7 +155,7 @@
     state.subscription = connection.stream('Attach', id).subscribe({
       next: data => {
         if (state.stream !== stream) return;
-        ownerBack(id);
+        reattach.back(id);
         markGap();
         stream.pending++;
         term.write(data, () => {
@@ -173,7 +173,7 @@
         state.subscription = null;
         message(err.message);
         renderStatus();
-        if (state.awaitOwner?.id === id) reattachLater(id);
+        if (state.awaitOwner?.id === id) reattach.later(id);
       },
     });
     fitToWindow(true);
@@ -181,49 +181,8 @@
     renderStatus();
   }
 
-  // ---- a cluster's console whose owner node stopped answering: attach again until it is back ------
-  /**
-   * Tries again after 1 s, 2 s, 4 s ... at most 10 s apart, while this chardev is the one open and still listed; while
-   * the list shows it unreachable nothing is tried, and the list showing it back tries at once (renderList).
-   */
-  function reattachLater(id) {
-    const wait = state.awaitOwner;
-    const delay = Math.min(1000 * 2 ** wait.tries++, 10000);
-    clearTimeout(wait.timer);
-    wait.timer = setTimeout(() => {
-      if (state.awaitOwner !== wait || state.current !== id || state.subscription) return;
-      const listed = state.chardevs.get(id);
-      if (!listed) { state.awaitOwner = null; return; }
-      // Listed unreachable: the list showing it back attaches (reattachIfBack); nothing is tried meanwhile.
-      if (listed.state === 'unreachable') wait.away = true; else attach(true);
-    }, delay);
-  }
-
-  /** The list showed the awaited chardev unreachable and now shows it back: attach now rather than at the next try. */
-  function reattachIfBack() {
-    const wait = state.awaitOwner, listed = current();
-    if (!wait || wait.id !== state.current || !listed) return;
-    if (listed.state === 'unreachable') { wait.away = true; return; }
-    if (!wait.away || state.subscription) return;
-    wait.away = false;
-    clearTimeout(wait.timer);
-    attach(true);
-  }
-
-  /** Stops waiting for an owner: another chardev was opened. */
-  function stopAwaitingOwner() {
-    if (state.awaitOwner) clearTimeout(state.awaitOwner.timer);
-    state.awaitOwner = null;
-  }
-
-  /** The owner answered (output or an event of its own): the console is back. */
-  function ownerBack(id) {
-    const wait = state.awaitOwner;
-    if (wait?.id !== id) return;
-    clearTimeout(wait.timer);
-    state.awaitOwner = null;
-    if (wait.tries > 0) term.reset();
-  }
+  // A cluster's console whose owner node stopped answering is attached again until it is back (reattach.js).
+  const reattach = CharWebReattach({ state, attach, current, term });
 
   /** Writes the pending gap's marker into the terminal, where the missing output would have been. */
   function markGap() {
@@ -287,12 +246,12 @@
     if (e.kind === 'unreachable') {
       // Sent by the node relaying this console just before the stream ends.
       state.device = 'unreachable';
-      if (state.awaitOwner?.id !== id) state.awaitOwner = { id, tries: 0, timer: 0, away: current()?.state === 'unreachable' };
+      reattach.ownerLost(id);
       message(e.reason);
       renderStatus();
       return;
     }
-    ownerBack(id);
+    reattach.back(id);
     switch (e.kind) {
       case 'overrun':
         // The event sits exactly where the bytes are missing. Overruns with no output between them are

@@ -210,7 +210,7 @@ internal sealed partial class ClusterDirectory(
             throw ChardevException.Invalid("node", $"no node named '{node}' has joined this cluster");
         }
 
-        return (beat.IsNull ? null : JsonSerializer.Deserialize<NodeRecord>((string)beat!, ClusterJson.Options))?.Url
+        return (beat.IsNull ? null : Record(node, beat))?.Url
             ?? throw ClusterException.NodeUnreachable(node, $"its heartbeat stopped (none for {settings.Value.DeadAfterSeconds} s)");
     }
 }

@@ -206,13 +206,14 @@ internal sealed partial class DirectoryCopy(
 /// <summary>The other nodes' chardevs at one read: by node, and all of them in list order (id, then node).</summary>
 internal sealed class DirectorySnapshot
 {
+    private static readonly Comparer<ListedChardev> ByListOrder = Comparer<ListedChardev>.Create((a, b) => ChardevListResult.Order(a.Chardev, b.Chardev));
+
     public static readonly DirectorySnapshot Empty = new([]);
 
     public DirectorySnapshot(IReadOnlyList<NodeCopy> nodes)
     {
         Nodes = nodes;
-        Listed = [.. nodes.SelectMany(n => n.Entries.Values.Select(e => e.Listed))
-            .OrderBy(c => c.Chardev.Id, StringComparer.Ordinal).ThenBy(c => c.Chardev.Node, StringComparer.Ordinal)];
+        Listed = [.. nodes.SelectMany(n => n.Entries.Values.Select(e => e.Listed)).Order(ByListOrder)];
         Chardevs = [.. Listed.Select(c => c.Chardev)];
     }
 

@@ -75,6 +75,9 @@ internal sealed class ChardevListResult(List<ChardevResponse> own, IEnumerable<L
         }
     }
 
-    private static bool Before(ChardevResponse a, ChardevResponse b) =>
-        (StringComparer.Ordinal.Compare(a.Id, b.Id) is var byId and not 0 ? byId : StringComparer.Ordinal.Compare(a.Node, b.Node)) < 0;
+    private static bool Before(ChardevResponse a, ChardevResponse b) => Order(a, b) < 0;
+
+    /// <summary>The list's order, wherever it is kept: by id, then by node.</summary>
+    public static int Order(ChardevResponse a, ChardevResponse b) =>
+        StringComparer.Ordinal.Compare(a.Id, b.Id) is var byId and not 0 ? byId : StringComparer.Ordinal.Compare(a.Node, b.Node);
 }

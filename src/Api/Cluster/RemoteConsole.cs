@@ -23,7 +23,6 @@ public sealed partial class RemoteConsole : IAsyncDisposable
     private readonly string _id;
     private readonly ILogger _logger;
     private readonly Func<Dictionary<string, object?>, Task> _onEvent;
-    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     /// <summary>The owner's output and events, in the order the owner sent them (<see cref="Pass"/>, <see cref="PumpAsync"/>).</summary>
     private readonly Channel<object> _ordered = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
@@ -73,7 +72,6 @@ public sealed partial class RemoteConsole : IAsyncDisposable
         connection.On<string, Dictionary<string, object?>>(ConsoleHub.EventMethod, (_, payload) =>
         {
             console.Pass(payload);
-            console._started.TrySetResult();
             return Task.CompletedTask;
         });
         connection.Closed += console.OnClosedAsync;
@@ -84,11 +82,20 @@ public sealed partial class RemoteConsole : IAsyncDisposable
             await connection.StartAsync(patience.Token);
             console._output = await connection.StreamAsChannelAsync<byte[]>(nameof(ConsoleHub.Attach), id, patience.Token);
             console._pump = console.PumpAsync();
-            var first = console._ordered.Reader.WaitToReadAsync(patience.Token).AsTask();
-            await Task.WhenAny(console._started.Task, first).WaitAsync(patience.Token);
-            if (!console._started.Task.IsCompleted && first is { IsFaulted: true } or { IsCompletedSuccessfully: true, Result: false })
+            // Taken once the owner's first event or output is queued; its refusal fails the queue.
+            bool began;
+            try
             {
-                throw new HubException(first.IsFaulted ? Refusal(first.Exception!.InnerException!) : $"node '{node}' ended the console of '{id}' as it began");
+                began = await console._ordered.Reader.WaitToReadAsync(patience.Token);
+            }
+            catch (Exception ex) when (!patience.IsCancellationRequested)
+            {
+                throw new HubException(Refusal(ex));
+            }
+
+            if (!began)
+            {
+                throw new HubException($"node '{node}' ended the console of '{id}' as it began");
             }
 
             console.LogAttached(id, node);

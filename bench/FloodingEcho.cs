@@ -36,6 +36,9 @@ public sealed class FloodingEcho : IAsyncDisposable
     /// <summary>Stopwatch timestamps of each typed byte as the peer read it.</summary>
     public ChannelReader<long> Arrivals => _arrivals.Reader;
 
+    /// <summary>The peer's own port, the local end of its connection to the chardev.</summary>
+    public int LocalPort => ((IPEndPoint)_socket.LocalEndPoint!).Port;
+
     /// <summary>Flood bytes written so far.</summary>
     public long Flooded => Interlocked.Read(ref _flooded);
 

@@ -4,8 +4,10 @@ namespace CharWeb.Bench.Scenarios;
 /// One socket chardev, 1, 10, 100 consoles that ack: mean per-console MB/s as a ratio to 1 console,
 /// the bytes they lost (paced, none), and the server's CPU seconds (utime + stime) per GB delivered
 /// to all consoles together, as a ratio to 1 console: fan-out should cost the server less per byte
-/// delivered, since the device is read once for all. Each count gets its own chardev on the same
-/// server; 1-console warm-up pushes run first (<see cref="Warmup"/>).
+/// delivered, since the device is read once for all. Every count delivers the same total (the largest
+/// count times <c>--fanout-mb</c>), so each CPU figure is timed over the same work and not over a
+/// few clock ticks. Each count gets its own chardev on the same server; 1-console warm-up pushes run
+/// first (<see cref="Warmup"/>).
 /// </summary>
 public sealed class Fanout : IScenario
 {
@@ -13,17 +15,19 @@ public sealed class Fanout : IScenario
 
     public async Task<IReadOnlyList<ResultRow>> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
-        var bytes = context.Options.FanoutMegabytes * 1_000_000L;
+        var largest = context.Options.Consoles.Max();
+        var total = context.Options.FanoutMegabytes * 1_000_000L * largest;
+        var warmupBytes = Math.Min(context.Options.FanoutMegabytes * 1_000_000L, Warmup.PushBytes);
         await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken, CharWebProcess.ConsoleLimits(context.Options.Consoles.Max()));
-        await Warmup.RunAsync(context.Options, server, round => SocketPush.RunAsync(server, $"warmup{round}", Math.Min(bytes, Warmup.PushBytes), [true], cancellationToken));
+        await Warmup.RunAsync(context.Options, server, round => SocketPush.RunAsync(server, $"warmup{round}", warmupBytes, [true], cancellationToken));
 
         var rows = new List<ResultRow>();
         var cpuRows = new List<ResultRow>();
         double? single = null;
         double? singleCpu = null;
-        var largest = context.Options.Consoles.Max();
         foreach (var count in context.Options.Consoles)
         {
+            var bytes = total / count;
             var push = await SocketPush.RunAsync(server, $"fan{count}", bytes, [.. Enumerable.Repeat(true, count)], cancellationToken);
             var perConsole = push.Consoles.Average(f => f.MegabytesPerSecond);
             var lost = push.Consoles.Sum(f => f.Lost);

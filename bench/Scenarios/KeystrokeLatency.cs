@@ -77,7 +77,14 @@ public sealed class KeystrokeLatency : IScenario
         await PacedEchoAsync(console, echo, keys: null, warmup, cancellationToken);
         var (received, lost, flooded) = (console.Received, console.Lost, echo.Flooded);
         var started = Stopwatch.GetTimestamp();
-        var flooding = await PacedEchoAsync(console, echo, keys, warmup, cancellationToken);
+        (double PeerSend, double ServerReceive) queues;
+        (double[] Echo, double[] Input, double[] Ahead) flooding;
+        await using (var sampled = new TcpQueues(echo.LocalPort, port))
+        {
+            flooding = await PacedEchoAsync(console, echo, keys, warmup, cancellationToken);
+            queues = sampled.Medians();
+        }
+
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
         return
@@ -85,6 +92,8 @@ public sealed class KeystrokeLatency : IScenario
             .. Percentiles($"paced socket echo, peer flooding: key → echo on the console, {keys} keys,", flooding.Echo, idle.Echo, "< 2 ms", 2.0),
             .. Percentiles("the same keys → the peer reading them (input side alone),", flooding.Input, idle.Input, "informational", double.NaN),
             new(Name, "output queued ahead of each echo (between the peer and the console), median", LatencyRows.Percentile(flooding.Ahead, 0.5) / 1e3, "KB", null, "", "informational", null),
+            new(Name, "of it, in the peer's own socket send queue (its kernel's, not CharWeb's), median of 5 ms samples", queues.PeerSend / 1e3, "KB", null, "", "informational", null),
+            new(Name, "of it, in the server's socket receive queue (read when the console has room), median", queues.ServerReceive / 1e3, "KB", null, "", "informational", null),
             new(Name, $"flood the console took during the keys (it lost {(console.Lost - lost) / 1e6:0.#} MB; the peer sent {(echo.Flooded - flooded) / 1e6 / seconds:0.#} MB/s)", (console.Received - received) / 1e6 / seconds, "MB/s", null, "", "informational", null),
         ];
 

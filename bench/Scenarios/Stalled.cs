@@ -12,7 +12,7 @@ public sealed class Stalled : IScenario
 
     public async Task<IReadOnlyList<ResultRow>> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
-        var bytes = context.Options.FanoutMegabytes * 1_000_000L;
+        var bytes = context.Options.StalledMegabytes * 1_000_000L;
         var count = context.Options.StalledConsoles;
         await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken, CharWebProcess.ConsoleLimits(count));
         await Warmup.RunAsync(context.Options, server, round => SocketPush.RunAsync(server, $"warmup{round}", Math.Min(bytes, Warmup.PushBytes), [true], cancellationToken));

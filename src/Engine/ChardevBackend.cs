@@ -22,8 +22,13 @@ internal interface IBackendOwner
 /// </summary>
 public abstract class ChardevBackend : IAsyncDisposable
 {
-    /// <summary>The most a backend reads from its device at once; a paced console keeps room for one such read.</summary>
-    public const int ReadBytes = 64 << 10;
+    /// <summary>
+    /// The most a backend reads from its device at once; a paced console keeps room for one such read. Just under
+    /// 64 KiB, so that a read framed for a console (a MessagePack stream item or a WebSocket frame adds under 64
+    /// bytes) still fits the 64 KiB buffers that ArrayPool and the pipes rent: a larger one rounds up to 128 KiB, a
+    /// large-object-heap array, and with many consoles those outgrow the pool and cost a gen2 collection apiece.
+    /// </summary>
+    public const int ReadBytes = (64 << 10) - 128;
 
     private IBackendOwner? _owner;
 

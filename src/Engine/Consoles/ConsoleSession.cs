@@ -12,8 +12,11 @@ public sealed class ConsoleSession : IAsyncDisposable
 {
     private const int MaxQueuedEvents = 256;
 
-    /// <summary>Queued chunks that follow each other are handed out together up to this size (a pty reads 4 KiB at a time).</summary>
-    private const int MaxItemBytes = 64 << 10;
+    /// <summary>
+    /// Queued chunks that follow each other are handed out together up to this size (a pty reads 4 KiB at a time):
+    /// one device read's, which stays within the 64 KiB buffers a framed item is written into.
+    /// </summary>
+    private const int MaxItemBytes = ChardevBackend.ReadBytes;
 
     private readonly Chardev _chardev;
     private readonly ConsoleOptions _options;

@@ -45,6 +45,19 @@ public sealed class OutputMessagePackProtocolTests
     }
 
     [Fact]
+    public void AFullDeviceReadFramedForTheWebSocketFitsA64KiBBuffer()
+    {
+        // A stream id as long as a connection's ids get (SignalR numbers them), and the most a WebSocket frame header
+        // takes (ManagedWebSocket rents payload + 14): past 64 KiB, ArrayPool hands out 128 KiB large-object arrays.
+        var message = new StreamItemMessage(int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture), new byte[Engine.ChardevBackend.ReadBytes]);
+        var ours = new CountingWriter();
+        new OutputMessagePackProtocol().WriteMessage(message, ours);
+
+        Assert.True(ours.LargestHint <= 64 << 10, $"the item asked for a span of {ours.LargestHint} bytes");
+        Assert.True(ours.Written.WrittenCount + 14 <= 64 << 10, $"the framed item is {ours.Written.WrittenCount + 14} bytes");
+    }
+
+    [Fact]
     public void OtherMessagesAreTheStockProtocols()
     {
         HubMessage[] messages =
@@ -71,17 +84,21 @@ public sealed class OutputMessagePackProtocolTests
 
         public int Spans { get; private set; }
 
+        public int LargestHint { get; private set; }
+
         public void Advance(int count) => Written.Advance(count);
 
         public Memory<byte> GetMemory(int sizeHint = 0)
         {
             Spans++;
+            LargestHint = Math.Max(LargestHint, sizeHint);
             return Written.GetMemory(sizeHint);
         }
 
         public Span<byte> GetSpan(int sizeHint = 0)
         {
             Spans++;
+            LargestHint = Math.Max(LargestHint, sizeHint);
             return Written.GetSpan(sizeHint);
         }
     }

@@ -15,6 +15,15 @@ public static class Warmup
     /// <summary>Largest single warm-up push; each round uses min(this, the run's size).</summary>
     public const long PushBytes = 32_000_000;
 
+    /// <summary>
+    /// The last warm-up push, one stream of this many bytes (a few seconds): the runtime promotes a method to its
+    /// optimised tier only once no new method has been compiled for 100 ms (tiered compilation's call-counting
+    /// delay), which the short rounds, each with a new chardev and console, never give. Without it the measured 1 GB
+    /// push ran its first 2.5 s at a third of the rate of the rest, in the server and the harness's client alike
+    /// (both fast from the first byte with <c>DOTNET_TC_CallCountingDelayMs=0</c>).
+    /// </summary>
+    public const long SustainedBytes = 2_000_000_000;
+
     /// <summary>The longest a warm-up waits for the server's JIT to settle.</summary>
     public static readonly TimeSpan MaxDuration = TimeSpan.FromSeconds(20);
 
@@ -28,6 +37,24 @@ public static class Warmup
     /// still in their instrumented tier.
     /// </summary>
     public static async Task RunAsync(BenchOptions options, CharWebProcess? server, Func<int, Task> push)
+    {
+        await RoundsAsync(options, server, push);
+    }
+
+    /// <summary>
+    /// As <see cref="RunAsync(BenchOptions, CharWebProcess?, Func{int, Task})"/>, then one <paramref name="sustained"/>
+    /// push of <see cref="SustainedBytes"/> (not with <c>--smoke</c>), so that the streaming path is measured optimised.
+    /// </summary>
+    public static async Task RunAsync(BenchOptions options, CharWebProcess server, Func<int, Task> push, Func<long, Task> sustained)
+    {
+        await RoundsAsync(options, server, push);
+        if (!options.Smoke)
+        {
+            await sustained(SustainedBytes);
+        }
+    }
+
+    private static async Task RoundsAsync(BenchOptions options, CharWebProcess? server, Func<int, Task> push)
     {
         var started = Stopwatch.GetTimestamp();
         var round = 0;

@@ -42,8 +42,8 @@ public sealed record BenchOptions
     public int FanoutMegabytes { get; init; } = 32;
 
     /// <summary>
-    /// stalled: megabytes pushed per run, long enough that the stalled console's one-off hold (its lag budget,
-    /// then its 2 s of taking nothing) is a small share of the run, as it is for a console server that runs for days.
+    /// stalled: megabytes pushed per run, long enough that the stalled console's one-off hold of the device (its lag
+    /// budget, up to 500 ms) is a small share of the run, as it is for a console server that runs for days.
     /// </summary>
     public int StalledMegabytes { get; init; } = 320;
 

@@ -45,10 +45,11 @@ public sealed class OutputMessagePackProtocolTests
     }
 
     [Fact]
-    public void AFullDeviceReadFramedForTheWebSocketFitsA64KiBBuffer()
+    public void AFullDeviceReadFramedAsAStreamItemFitsA64KiBBuffer()
     {
-        // A stream id as long as a connection's ids get (SignalR numbers them), and the most a WebSocket frame header
-        // takes (ManagedWebSocket rents payload + 14): past 64 KiB, ArrayPool hands out 128 KiB large-object arrays.
+        // A stream id of ten digits (SignalR's clients number their streams), and the most a WebSocket frame header takes
+        // (ManagedWebSocket rents payload + 14) around the framed item: past 64 KiB, ArrayPool hands out 128 KiB
+        // large-object arrays. A client that picks a much longer id only makes its own items take the slower buffers.
         var message = new StreamItemMessage(int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture), new byte[Engine.ChardevBackend.ReadBytes]);
         var ours = new CountingWriter();
         new OutputMessagePackProtocol().WriteMessage(message, ours);

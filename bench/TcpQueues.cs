@@ -3,8 +3,8 @@ using System.Globalization;
 namespace CharWeb.Bench;
 
 /// <summary>
-/// Where the bytes between a TCP peer and the server sit, as <c>ss</c> reads them from
-/// <c>/proc/net/tcp</c>: the peer's send queue (written, not yet acknowledged by the server's
+/// Where the bytes between a TCP peer and the server sit, read from <c>/proc/net/tcp</c> (the
+/// queues <c>ss</c> shows): the peer's send queue (written, not yet acknowledged by the server's
 /// kernel) and the server's receive queue (acknowledged, not yet read by the server). Sampled in
 /// the background while keys are timed, so the reading never delays a key.
 /// </summary>

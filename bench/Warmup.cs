@@ -38,24 +38,6 @@ public static class Warmup
     /// </summary>
     public static async Task RunAsync(BenchOptions options, CharWebProcess? server, Func<int, Task> push)
     {
-        await RoundsAsync(options, server, push);
-    }
-
-    /// <summary>
-    /// As <see cref="RunAsync(BenchOptions, CharWebProcess?, Func{int, Task})"/>, then one <paramref name="sustained"/>
-    /// push of <see cref="SustainedBytes"/> (not with <c>--smoke</c>), so that the streaming path is measured optimised.
-    /// </summary>
-    public static async Task RunAsync(BenchOptions options, CharWebProcess server, Func<int, Task> push, Func<long, Task> sustained)
-    {
-        await RoundsAsync(options, server, push);
-        if (!options.Smoke)
-        {
-            await sustained(SustainedBytes);
-        }
-    }
-
-    private static async Task RoundsAsync(BenchOptions options, CharWebProcess? server, Func<int, Task> push)
-    {
         var started = Stopwatch.GetTimestamp();
         var round = 0;
         var jit = server?.JitSeconds() ?? 0;
@@ -69,6 +51,21 @@ public static class Warmup
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// The warm-up of a socket-push scenario: 1-console rounds of min(<paramref name="runBytes"/>, <see cref="PushBytes"/>)
+    /// on <paramref name="wire"/> as <see cref="RunAsync(BenchOptions, CharWebProcess?, Func{int, Task})"/> runs them,
+    /// then one push of <see cref="SustainedBytes"/> (not with <c>--smoke</c>), so that the streaming path is measured optimised.
+    /// </summary>
+    public static async Task SocketPushesAsync(BenchOptions options, CharWebProcess server, long runBytes, ConsoleWire wire, CancellationToken cancellationToken)
+    {
+        var bytes = Math.Min(runBytes, PushBytes);
+        await RunAsync(options, server, round => SocketPush.RunAsync(server, $"warmup{round}", bytes, [true], wire, null, cancellationToken));
+        if (!options.Smoke)
+        {
+            await SocketPush.RunAsync(server, "warmup", SustainedBytes, [true], wire, null, cancellationToken);
         }
     }
 }

@@ -17,13 +17,8 @@ public sealed class Fanout : IScenario
     {
         var largest = context.Options.Consoles.Max();
         var total = context.Options.FanoutMegabytes * 1_000_000L * largest;
-        var warmupBytes = Math.Min(context.Options.FanoutMegabytes * 1_000_000L, Warmup.PushBytes);
-        await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken, CharWebProcess.ConsoleLimits(context.Options.Consoles.Max()));
-        await Warmup.RunAsync(
-            context.Options,
-            server,
-            round => SocketPush.RunAsync(server, $"warmup{round}", warmupBytes, [true], cancellationToken),
-            sustained => SocketPush.RunAsync(server, "warmup", sustained, [true], cancellationToken));
+        await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken, CharWebProcess.ConsoleLimits(largest));
+        await Warmup.SocketPushesAsync(context.Options, server, context.Options.FanoutMegabytes * 1_000_000L, ConsoleWire.Hub, cancellationToken);
 
         var rows = new List<ResultRow>();
         var cpuRows = new List<ResultRow>();

@@ -22,11 +22,7 @@ public sealed class SocketThroughput : IScenario
         var socat = await SocatRelay.MegabytesPerSecondAsync(bytes, cancellationToken);
 
         await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken, ThroughputRows.Settings);
-        await Warmup.RunAsync(
-            context.Options,
-            server,
-            round => SocketPush.RunAsync(server, $"warmup{round}", Math.Min(bytes, Warmup.PushBytes), [true], cancellationToken),
-            sustained => SocketPush.RunAsync(server, "warmup", sustained, [true], cancellationToken));
+        await Warmup.SocketPushesAsync(context.Options, server, bytes, ConsoleWire.Hub, cancellationToken);
         var paced = await SocketPush.RunAsync(server, "paced", bytes, [true], cancellationToken);
         var drop = (await SocketPush.RunAsync(server, "drop", bytes, [true], ConsoleWire.Hub, "drop", cancellationToken)).Consoles[0];
         var deviceOnly = await DeviceOnlyAsync(server, bytes, cancellationToken);

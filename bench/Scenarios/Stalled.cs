@@ -15,11 +15,7 @@ public sealed class Stalled : IScenario
         var bytes = context.Options.StalledMegabytes * 1_000_000L;
         var count = context.Options.StalledConsoles;
         await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken, CharWebProcess.ConsoleLimits(count));
-        await Warmup.RunAsync(
-            context.Options,
-            server,
-            round => SocketPush.RunAsync(server, $"warmup{round}", Math.Min(bytes, Warmup.PushBytes), [true], cancellationToken),
-            sustained => SocketPush.RunAsync(server, "warmup", sustained, [true], cancellationToken));
+        await Warmup.SocketPushesAsync(context.Options, server, bytes, ConsoleWire.Hub, cancellationToken);
 
         var healthy = await SocketPush.RunAsync(server, "healthy", bytes, [.. Enumerable.Repeat(true, count)], cancellationToken);
         var stalled = await SocketPush.RunAsync(server, "stalled", bytes, [false, .. Enumerable.Repeat(true, count - 1)], cancellationToken);

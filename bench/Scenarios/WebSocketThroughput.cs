@@ -16,11 +16,7 @@ public sealed class WebSocketThroughput : IScenario
         var socat = await SocatRelay.MegabytesPerSecondAsync(bytes, cancellationToken);
 
         await using var server = await CharWebProcess.StartAsync(context.AppDir, cancellationToken, ThroughputRows.Settings);
-        await Warmup.RunAsync(
-            context.Options,
-            server,
-            round => SocketPush.RunAsync(server, $"warmup{round}", Math.Min(bytes, Warmup.PushBytes), [true], ConsoleWire.RawWebSocket, null, cancellationToken),
-            sustained => SocketPush.RunAsync(server, "warmup", sustained, [true], ConsoleWire.RawWebSocket, null, cancellationToken));
+        await Warmup.SocketPushesAsync(context.Options, server, bytes, ConsoleWire.RawWebSocket, cancellationToken);
         var push = await SocketPush.RunAsync(server, "ws", bytes, [true], ConsoleWire.RawWebSocket, null, cancellationToken);
         return [.. ThroughputRows.Rows(Name, "1 raw WebSocket console (ClientWebSocket, flow: pace)", push, bytes, socat, 0.8)];
     }
